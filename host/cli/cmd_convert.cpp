@@ -1,0 +1,90 @@
+// `litecast convert model.pt -o model.tflite`. Option names follow the seed converter's
+// parameters with dashes (nchw_transpose -> --nchw-transpose).
+#include "cli.hpp"
+
+#include <litecast/convert.hpp>
+#include <litecast/error.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace litecast::cli {
+
+namespace {
+
+// "1,0" / "true" / "false" for --input-transpose and --output-transpose, one flag each.
+std::vector<std::optional<bool>> parse_flags(const std::vector<std::string>& values, const std::string& what) {
+  std::vector<std::optional<bool>> out;
+  for (const std::string& v : values)
+    for (size_t start = 0; start <= v.size();) {
+      size_t end = v.find(',', start);
+      if (end == std::string::npos) end = v.size();
+      std::string s = v.substr(start, end - start);
+      if (s == "1" || s == "true") out.emplace_back(true);
+      else if (s == "0" || s == "false") out.emplace_back(false);
+      else throw Error(fmt::format("{} '{}': expected 1/0 or true/false per input, e.g. 1,0", what, v));
+      start = end + 1;
+    }
+  return out;
+}
+
+}  // namespace
+
+int cmd_convert(const std::vector<std::string>& args) {
+  PluginOptions plugin_opts;
+  std::string input, output;
+  std::vector<std::string> shapes, dtypes, in_transpose, out_transpose;
+  bool no_nchw = false, nchw = false, dump = false, json = false;
+  ConvertOptions o;
+  po::options_description desc("options");
+  desc.add_options()("model", po::value(&input)->required(), "the TorchScript model (.pt)")(
+      "output,o", po::value(&output), "the .tflite to write (required unless --dump-graph)")(
+      "input-shape", po::value(&shapes)->composing(), "shape of an input, e.g. 1,3,224,224 (one per input, in order)")(
+      "input-dtype", po::value(&dtypes)->composing(), "element type of an input: float32 (default), int64, ...")(
+      "nchw-transpose", po::bool_switch(&nchw), "4-D inputs and outputs become NHWC (the default)")(
+      "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "input-transpose", po::value(&in_transpose)->composing(), "per-input NHWC flags, e.g. 1,0")(
+      "output-transpose", po::value(&out_transpose)->composing(), "per-output NHWC flags, e.g. 0,1")(
+      "optimize", po::value(&o.optimize)->default_value(3), "optimisation level; 0 turns graph passes off")(
+      "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
+      "json", po::bool_switch(&json), "print the result summary as JSON");
+  plugin_opts.add_to(desc);
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  if (!parse("convert", "model.pt -o model.tflite --input-shape 1,3,224,224 [options]", args, desc, pos, vm))
+    return kExitOk;
+  if (dump) {
+    std::cout << dump_graph(input);
+    return kExitOk;
+  }
+  if (output.empty()) throw Error("litecast convert: -o/--output is required (see litecast convert --help)");
+  if (nchw && no_nchw) throw Error("litecast convert: --nchw-transpose and --no-nchw-transpose contradict each other");
+  o.nchw_transpose = !no_nchw;
+  for (size_t i = 0; i < shapes.size(); ++i) o.input_shapes.push_back(parse_shape(shapes[i], "--input-shape"));
+  o.input_dtypes = dtypes;
+  o.input_transpose = parse_flags(in_transpose, "--input-transpose");
+  o.output_transpose = parse_flags(out_transpose, "--output-transpose");
+  o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
+
+  PluginRegistry reg;
+  plugin_opts.load(reg);
+  ConvertStats stats;
+  Model m = convert(input, o, reg, &stats);
+  write_tflite_file(m, output);
+  if (json) {
+    std::cout << nlohmann::json{{"output", output},
+                                {"operators", stats.operators},
+                                {"tensors", stats.tensors},
+                                {"operator_histogram", stats.op_histogram}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cerr << fmt::format("wrote {} ({} operators, {} tensors)\n", output, stats.operators, stats.tensors);
+  }
+  return kExitOk;
+}
+
+}  // namespace litecast::cli

@@ -1,0 +1,106 @@
+// `litecast inspect model.tflite`: inputs/outputs with shape, dtype and quantization, the
+// operator histogram, tensor and buffer sizes.
+#include "cli.hpp"
+
+#include <litecast/tflite_model.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+namespace litecast::cli {
+
+namespace {
+
+nlohmann::json tensor_json(const Model& m, int32_t index) {
+  const Tensor& t = m.tensors[static_cast<size_t>(index)];
+  nlohmann::json j = {{"index", index}, {"name", t.name}, {"dtype", tensor_type_name(t.type)}, {"shape", t.shape}};
+  if (!t.quant.empty())
+    j["quantization"] = {
+        {"scales", t.quant.scales}, {"zero_points", t.quant.zero_points}, {"quantized_axis", t.quant.quantized_axis}};
+  return j;
+}
+
+std::string tensor_line(const Model& m, int32_t index) {
+  const Tensor& t = m.tensors[static_cast<size_t>(index)];
+  std::string s = fmt::format("{:<24} {:<8} [{}]", t.name, tensor_type_name(t.type), fmt::join(t.shape, ","));
+  if (t.quant.scales.size() == 1)
+    s += fmt::format("  scale={:g} zero_point={}", t.quant.scales[0], t.quant.zero_points.at(0));
+  else if (!t.quant.empty())
+    s += fmt::format("  per-channel ({} scales, axis {})", t.quant.scales.size(), t.quant.quantized_axis);
+  return s;
+}
+
+std::string human_bytes(uint64_t b) {
+  if (b < 10 * 1024) return fmt::format("{} B", b);
+  if (b < 10 * 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(b) / 1024);
+  return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1024 * 1024));
+}
+
+}  // namespace
+
+int cmd_inspect(const std::vector<std::string>& args) {
+  std::string path;
+  bool json = false;
+  po::options_description desc("options");
+  desc.add_options()("model", po::value(&path)->required(), "the .tflite file")("json", po::bool_switch(&json),
+                                                                               "print JSON");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  if (!parse("inspect", "model.tflite [--json]", args, desc, pos, vm)) return kExitOk;
+
+  Model m = read_tflite_file(path);
+  std::map<std::string, size_t> histogram;
+  for (const Operator& op : m.operators)
+    histogram[op.builtin_code == 32 ? "CUSTOM:" + op.custom_code : builtin_name(op.builtin_code)]++;
+  size_t constant_tensors = 0;
+  uint64_t buffer_bytes = 0;
+  for (const Tensor& t : m.tensors)
+    if (!m.buffers[t.buffer].empty()) ++constant_tensors;
+  for (const auto& b : m.buffers) buffer_bytes += b.size();
+  uint64_t activation_bytes = 0;
+  for (const Tensor& t : m.tensors) {
+    if (!m.buffers[t.buffer].empty()) continue;
+    uint64_t n = element_size(t.type);
+    for (int32_t d : t.shape) n *= static_cast<uint64_t>(d);
+    activation_bytes += n;
+  }
+  uint64_t file_bytes = std::filesystem::file_size(path);
+
+  if (json) {
+    nlohmann::json j;
+    j["file"] = path;
+    j["file_bytes"] = file_bytes;
+    j["description"] = m.description;
+    j["inputs"] = nlohmann::json::array();
+    for (int32_t i : m.inputs) j["inputs"].push_back(tensor_json(m, i));
+    j["outputs"] = nlohmann::json::array();
+    for (int32_t i : m.outputs) j["outputs"].push_back(tensor_json(m, i));
+    j["operators"] = m.operators.size();
+    j["operator_histogram"] = histogram;
+    j["tensors"] = m.tensors.size();
+    j["constant_tensors"] = constant_tensors;
+    j["buffers"] = m.buffers.size();
+    j["buffer_bytes"] = buffer_bytes;
+    j["activation_bytes"] = activation_bytes;
+    std::cout << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << fmt::format("{}: {} ({})\n", path, human_bytes(file_bytes), m.description);
+  std::cout << "inputs:\n";
+  for (int32_t i : m.inputs) std::cout << "  " << tensor_line(m, i) << "\n";
+  std::cout << "outputs:\n";
+  for (int32_t i : m.outputs) std::cout << "  " << tensor_line(m, i) << "\n";
+  std::cout << fmt::format("operators: {}\n", m.operators.size());
+  for (const auto& [name, n] : histogram) std::cout << fmt::format("  {:<28} {:>5}\n", name, n);
+  std::cout << fmt::format("tensors: {} ({} constant), buffers: {} holding {}, activations: {} in all\n",
+                           m.tensors.size(), constant_tensors, m.buffers.size(), human_bytes(buffer_bytes),
+                           human_bytes(activation_bytes));
+  return kExitOk;
+}
+
+}  // namespace litecast::cli

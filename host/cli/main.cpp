@@ -1,0 +1,92 @@
+// `litecast <command> ...`: dispatch, usage, and the single place where errors become one
+// line on stderr and an exit code.
+#include "cli.hpp"
+
+#include <litecast/error.hpp>
+#include <litecast/version.hpp>
+
+#include <fmt/format.h>
+
+#include <iostream>
+#include <map>
+
+namespace litecast::cli {
+
+namespace {
+
+struct Command {
+  int (*run)(const std::vector<std::string>&);
+  const char* summary;
+};
+
+const std::map<std::string, Command>& commands() {
+  static const std::map<std::string, Command> c = {
+      {"convert", {&cmd_convert, "convert a TorchScript model (.pt) to TFLite (.tflite)"}},
+      {"inspect", {&cmd_inspect, "show a .tflite model's inputs, outputs, operators and sizes"}},
+      {"ops", {&cmd_ops, "list which TorchScript ops the loaded plugins translate"}},
+      {"plugins", {&cmd_plugins, "list the loaded plugins and what each provides"}},
+  };
+  return c;
+}
+
+void usage(std::ostream& out) {
+  out << "usage: litecast <command> [options]\n\ncommands:\n";
+  for (const auto& [name, c] : commands()) out << fmt::format("  {:<10} {}\n", name, c.summary);
+  out << "\n`litecast <command> --help` describes a command's options. `litecast --version` prints the version.\n";
+}
+
+}  // namespace
+
+void PluginOptions::add_to(po::options_description& d) {
+  d.add_options()("plugin-dir", po::value(&dirs)->composing(),
+                  "load plugins from this directory too (repeatable; also LITECAST_PLUGIN_PATH)")(
+      "no-default-plugins", po::bool_switch(&no_default), "do not load the plugins installed with litecast");
+}
+
+void PluginOptions::load(PluginRegistry& r) const { r.load_default(dirs, !no_default); }
+
+bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
+           po::options_description& desc, const po::positional_options_description& pos, po::variables_map& vm) {
+  desc.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: litecast " << command << " " << synopsis << "\n\n" << desc << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(fmt::format("litecast {}: {} (see litecast {} --help)", command, e.what(), command));
+  }
+  return true;
+}
+
+}  // namespace litecast::cli
+
+int main(int argc, char** argv) {
+  using namespace litecast::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "litecast " << LITECAST_VERSION << " (plugin ABI " << LC_ABI_MAJOR << "." << LC_ABI_MINOR << ")\n";
+    return kExitOk;
+  }
+  auto it = commands().find(args[0]);
+  if (it == commands().end()) {
+    std::cerr << "litecast: unknown command '" << args[0] << "' (see litecast --help)\n";
+    return kExitUsage;
+  }
+  try {
+    return it->second.run(std::vector<std::string>(args.begin() + 1, args.end()));
+  } catch (const litecast::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+  } catch (const std::exception& e) {
+    std::cerr << "error: internal: " << e.what() << " (please report this)\n";
+  }
+  return kExitUserError;
+}

@@ -1,0 +1,99 @@
+#include <litecast/convert.hpp>
+#include <litecast/error.hpp>
+
+#include "convert/translation.hpp"
+#include "graph/torchscript_import.hpp"
+#include "graph/value_records.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <sstream>
+
+namespace litecast {
+
+namespace {
+
+at::ScalarType parse_dtype(const std::string& s, size_t index) {
+  static const std::map<std::string, at::ScalarType> names = {
+      {"float32", at::kFloat}, {"float", at::kFloat}, {"float64", at::kDouble}, {"float16", at::kHalf},
+      {"int64", at::kLong},    {"long", at::kLong},   {"int32", at::kInt},      {"int", at::kInt},
+      {"int16", at::kShort},   {"int8", at::kChar},   {"uint8", at::kByte},     {"bool", at::kBool}};
+  auto it = names.find(s);
+  if (it == names.end())
+    throw Error(fmt::format("--input-dtype {} (input {}): unknown type; use float32, float64, float16, int64, int32, "
+                            "int16, int8, uint8 or bool",
+                            s, index));
+  return it->second;
+}
+
+std::vector<graph::ExampleInput> example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o,
+                                                const std::string& path) {
+  if (o.input_shapes.size() != g.inputs.size()) {
+    std::string names;
+    for (const auto* v : g.inputs) names += (names.empty() ? "" : ", ") + v->debugName();
+    throw Error(fmt::format("{}: the model has {} input{} ({}) and {} --input-shape {} given; pass one "
+                            "--input-shape per input, e.g. --input-shape 1,3,224,224",
+                            path, g.inputs.size(), g.inputs.size() == 1 ? "" : "s", names, o.input_shapes.size(),
+                            o.input_shapes.size() == 1 ? "was" : "were"));
+  }
+  if (!o.input_dtypes.empty() && o.input_dtypes.size() != g.inputs.size())
+    throw Error(fmt::format("{}: {} --input-dtype given for {} inputs", path, o.input_dtypes.size(), g.inputs.size()));
+  std::vector<graph::ExampleInput> ex;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    if (g.inputs[i]->type()->kind() != c10::TypeKind::TensorType)
+      throw Error(fmt::format("{}: input {} ('{}') is a {}, not a tensor; only tensor inputs are supported", path, i,
+                              g.inputs[i]->debugName(), g.inputs[i]->type()->str()));
+    ex.push_back({o.input_shapes[i], o.input_dtypes.empty() ? at::kFloat : parse_dtype(o.input_dtypes[i], i)});
+  }
+  return ex;
+}
+
+}  // namespace
+
+std::vector<int64_t> parse_shape(const std::string& text, const std::string& what) {
+  std::vector<int64_t> out;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    size_t used = 0;
+    long long v = -1;
+    try {
+      v = std::stoll(part, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != part.size() || part.empty() || v <= 0)
+      throw Error(fmt::format("{} '{}': expected positive integers separated by commas, e.g. 1,3,224,224", what, text));
+    out.push_back(v);
+  }
+  if (out.empty()) throw Error(fmt::format("{}: empty shape", what));
+  return out;
+}
+
+Model convert(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
+              ConvertStats* stats) {
+  graph::ImportedGraph g = graph::import_torchscript(path);
+  std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
+  graph::ValueRecords records(*g.graph, g.inputs, ex);
+  Translation tr(g, records, plugins, options);
+  Model m;
+  try {
+    m = tr.run();
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
+  }
+  if (stats) {
+    stats->operators = m.operators.size();
+    stats->tensors = m.tensors.size();
+    for (const Operator& op : m.operators) stats->op_histogram[builtin_name(op.builtin_code)]++;
+  }
+  return m;
+}
+
+std::string dump_graph(const std::string& path) {
+  graph::ImportedGraph g = graph::import_torchscript(path);
+  return g.graph->toString();
+}
+
+}  // namespace litecast

@@ -1,0 +1,306 @@
+#include "convert/translation.hpp"
+
+#include <litecast/error.hpp>
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <limits>
+
+namespace litecast {
+
+int32_t tflite_type(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat:
+    case at::kDouble: return LC_FLOAT32;
+    case at::kHalf: return LC_FLOAT16;
+    case at::kLong:
+    case at::kInt:
+    case at::kQInt32: return LC_INT32;
+    case at::kShort: return LC_INT16;
+    case at::kChar:
+    case at::kQInt8: return LC_INT8;
+    case at::kByte:
+    case at::kQUInt8: return LC_UINT8;
+    case at::kBool: return LC_BOOL;
+    default: throw Error(fmt::format("tensors of type {} have no TFLite equivalent", c10::toString(t)));
+  }
+}
+
+Translation::Translation(const graph::ImportedGraph& g, const graph::ValueRecords& records,
+                         const PluginRegistry& plugins, const ConvertOptions& options)
+    : graph_(g), records_(records), plugins_(plugins), options_(options) {}
+
+std::string Translation::where(const torch::jit::Node* n) const {
+  std::string s = n->outputs().empty() ? "" : "%" + n->output(0)->debugName() + " = ";
+  s += n->kind().toQualString();
+  if (auto flc = n->sourceRange().file_line_col()) s += fmt::format(" at {}:{}", std::get<0>(*flc), std::get<1>(*flc));
+  return s;
+}
+
+int32_t Translation::add_tensor(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
+                                const void* data, size_t size, const Quantization* quant) {
+  Tensor t;
+  t.name = name;
+  t.type = type;
+  size_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || d > std::numeric_limits<int32_t>::max())
+      throw Error(fmt::format("tensor '{}': dimension {} is not a static size", name, d));
+    t.shape.push_back(static_cast<int32_t>(d));
+    count *= static_cast<size_t>(d);
+  }
+  if (data) {
+    size_t elem = element_size(type);
+    if (elem && count * elem != size)
+      throw Error(fmt::format("tensor '{}': {} bytes of data for {} elements of {}", name, size, count,
+                              tensor_type_name(type)));
+    const auto* bytes = static_cast<const uint8_t*>(data);
+    model_.buffers.emplace_back(bytes, bytes + size);
+    t.buffer = static_cast<uint32_t>(model_.buffers.size() - 1);
+  }
+  if (quant) t.quant = *quant;
+  model_.tensors.push_back(std::move(t));
+  return static_cast<int32_t>(model_.tensors.size() - 1);
+}
+
+int32_t Translation::constant_tensor(const torch::jit::Value* v, const at::Tensor& value) {
+  at::Tensor t = value.contiguous();
+  Quantization q;
+  if (t.is_quantized()) {
+    graph::TensorFacts f = graph::facts_of(t);
+    q.scales.assign(f.scales.begin(), f.scales.end());
+    q.zero_points = f.zero_points;
+    q.quantized_axis = static_cast<int32_t>(f.quantized_axis);
+    t = t.int_repr().contiguous();
+  }
+  if (t.scalar_type() == at::kDouble) t = t.to(at::kFloat);
+  if (t.scalar_type() == at::kLong) {
+    bool fits = t.numel() == 0 || (t.max().item<int64_t>() <= std::numeric_limits<int32_t>::max() &&
+                                   t.min().item<int64_t>() >= std::numeric_limits<int32_t>::min());
+    if (!fits) throw Error(fmt::format("constant %{} has int64 values beyond int32's range", v->debugName()));
+    t = t.to(at::kInt);
+  }
+  int32_t type = tflite_type(value.scalar_type());
+  return add_tensor(v->debugName(), type, t.sizes().vec(), t.data_ptr(), t.nbytes(), q.empty() ? nullptr : &q);
+}
+
+int32_t Translation::tensor_of(internal::TranslationCall& call, const torch::jit::Value* v, int32_t item) {
+  if (item >= 0) {
+    if (auto it = list_values_.find(v); it != list_values_.end()) {
+      if (item >= static_cast<int32_t>(it->second.size()))
+        throw Error(fmt::format("list item {} of %{} out of range", item, v->debugName()));
+      return tensor_of(call, it->second[static_cast<size_t>(item)], -1);
+    }
+    if (auto it = list_tensors_.find(v); it != list_tensors_.end()) {
+      if (item >= static_cast<int32_t>(it->second.size()))
+        throw Error(fmt::format("list item {} of %{} out of range", item, v->debugName()));
+      return it->second[static_cast<size_t>(item)];
+    }
+    const graph::ValueRecord& r = records_.at(v);
+    if (r.constant && r.value.isTensorList()) {
+      auto list = r.value.toTensorVector();
+      if (item >= static_cast<int32_t>(list.size()))
+        throw Error(fmt::format("list item {} of %{} out of range", item, v->debugName()));
+      return constant_tensor(v, list[static_cast<size_t>(item)]);
+    }
+    throw Error(fmt::format("%{} is not a list of tensors", v->debugName()));
+  }
+  if (auto it = tensor_.find(v); it != tensor_.end()) return it->second;
+  const graph::ValueRecord& r = records_.at(v);
+  if (r.constant && r.value.isTensor()) {
+    int32_t t = constant_tensor(v, r.value.toTensor());
+    tensor_[v] = t;
+    call.materialized.push_back(v);
+    return t;
+  }
+  throw Error(fmt::format("%{} is not a tensor the model computes (kind {})", v->debugName(),
+                          r.constant ? "constant " + r.value.tagKind() : v->type()->str()));
+}
+
+void Translation::bind_inputs() {
+  for (size_t i = 0; i < graph_.inputs.size(); ++i) {
+    const torch::jit::Value* v = graph_.inputs[i];
+    const graph::TensorFacts& f = *records_.at(v).tensor;
+    int32_t type = tflite_type(f.dtype);
+    bool transpose = f.shape.size() == 4 && options_.nchw_transpose;
+    if (i < options_.input_transpose.size() && options_.input_transpose[i]) transpose = *options_.input_transpose[i];
+    if (transpose && f.shape.size() != 4)
+      throw Error(fmt::format("--input-transpose for input {} ('{}'): only 4-D inputs can be transposed", i,
+                              v->debugName()));
+    if (!transpose) {
+      int32_t t = add_tensor(v->debugName(), type, f.shape);
+      model_.inputs.push_back(t);
+      tensor_[v] = t;
+      continue;
+    }
+    const auto& s = f.shape;
+    int32_t nhwc = add_tensor(v->debugName(), type, {s[0], s[2], s[3], s[1]});
+    model_.inputs.push_back(nhwc);
+    std::vector<int32_t> perm{0, 3, 1, 2};
+    int32_t p = add_tensor(v->debugName() + "/to_nchw_perm", LC_INT32, {4}, perm.data(), 16);
+    int32_t nchw = add_tensor(v->debugName() + "/nchw", type, s);
+    Operator op;
+    op.builtin_code = builtin_code("TRANSPOSE");
+    op.inputs = {nhwc, p};
+    op.outputs = {nchw};
+    model_.operators.push_back(op);
+    tensor_[v] = nchw;
+  }
+}
+
+void Translation::bind_outputs() {
+  internal::TranslationCall call{*this, nullptr, {}, {}, {}, {}, {}, 0, {}, {}, {}, {}};
+  for (size_t i = 0; i < graph_.outputs.size(); ++i) {
+    const torch::jit::Value* v = graph_.outputs[i];
+    int32_t t = tensor_of(call, v, -1);
+    const Tensor& tt = model_.tensors[static_cast<size_t>(t)];
+    bool transpose = tt.shape.size() == 4 && options_.nchw_transpose;
+    if (i < options_.output_transpose.size() && options_.output_transpose[i])
+      transpose = *options_.output_transpose[i];
+    if (transpose && tt.shape.size() != 4)
+      throw Error(fmt::format("--output-transpose for output {}: only 4-D outputs can be transposed", i));
+    if (!transpose) {
+      model_.tensors[static_cast<size_t>(t)].name = v->debugName();
+      model_.outputs.push_back(t);
+      continue;
+    }
+    std::vector<int64_t> s(tt.shape.begin(), tt.shape.end());
+    int32_t type = tt.type;
+    std::vector<int32_t> perm{0, 2, 3, 1};
+    int32_t p = add_tensor(v->debugName() + "/to_nhwc_perm", LC_INT32, {4}, perm.data(), 16);
+    int32_t out = add_tensor(v->debugName(), type, {s[0], s[2], s[3], s[1]});
+    Operator op;
+    op.builtin_code = builtin_code("TRANSPOSE");
+    op.inputs = {t, p};
+    op.outputs = {out};
+    model_.operators.push_back(op);
+    model_.outputs.push_back(out);
+  }
+}
+
+bool Translation::structural(torch::jit::Node* n) {
+  const auto kind = n->kind();
+  if (kind == c10::prim::ListConstruct || kind == c10::prim::TupleConstruct) {
+    list_values_[n->output()] = std::vector<const torch::jit::Value*>(n->inputs().begin(), n->inputs().end());
+    return true;
+  }
+  if (kind == c10::prim::ListUnpack || kind == c10::prim::TupleUnpack) {
+    const torch::jit::Value* list = n->input(0);
+    for (size_t i = 0; i < n->outputs().size(); ++i) {
+      if (missing_.count(list)) {
+        missing_.insert(n->output(i));
+        continue;
+      }
+      if (auto it = list_values_.find(list); it != list_values_.end()) {
+        const torch::jit::Value* item = it->second.at(i);
+        if (auto t = tensor_.find(item); t != tensor_.end()) tensor_[n->output(i)] = t->second;
+        // A constant item stays a constant: its own record says so.
+      } else if (auto lt = list_tensors_.find(list); lt != list_tensors_.end()) {
+        tensor_[n->output(i)] = lt->second.at(i);
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+void Translation::translate(torch::jit::Node* n) {
+  auto depends_on_missing = [&](const torch::jit::Value* v) {
+    if (missing_.count(v)) return true;
+    if (auto it = list_values_.find(v); it != list_values_.end())
+      for (const torch::jit::Value* item : it->second)
+        if (missing_.count(item)) return true;
+    return false;
+  };
+  for (const torch::jit::Value* in : n->inputs())
+    if (depends_on_missing(in)) {
+      for (const torch::jit::Value* out : n->outputs()) missing_.insert(out);
+      return;
+    }
+  std::string kind = n->kind().toQualString();
+  std::string overload = n->maybeSchema() ? n->schema().overload_name() : "";
+  auto cands = plugins_.candidates(kind, overload);
+  Unsupported* miss = nullptr;
+  auto note = [&](const std::string& reason) {
+    for (const torch::jit::Value* out : n->outputs()) missing_.insert(out);
+    miss = &unsupported_[kind];
+    if (miss->count++ == 0) {
+      miss->first_where = where(n);
+      miss->reason = reason;
+    }
+  };
+  if (cands.empty()) return note("");
+
+  std::vector<std::string> reasons;
+  for (const TranslatorEntry* c : cands) {
+    const size_t tensors = model_.tensors.size(), buffers = model_.buffers.size(), ops = model_.operators.size();
+    internal::TranslationCall call{*this, n, kind, overload, {}, {}, {}, tensors, {}, {}, {}, {}};
+    lc_ctx_t ctx;
+    ctx.plugin = c->plugin;
+    ctx.translation = &call;
+    ctx.option = [this](const char* name) -> const char* {
+      auto it = options_.options.find(name ? name : "");
+      return it == options_.options.end() ? nullptr : it->second.c_str();
+    };
+    ctx.log = [this, c, n](int32_t level, const std::string& msg) {
+      if (level >= LC_LOG_WARNING && options_.warn) options_.warn(fmt::format("{} ({}): {}", where(n), c->plugin, msg));
+    };
+    int32_t status = LC_ERROR;
+    try {
+      status = c->translate(c->user, &ctx, internal::host_api());
+    } catch (...) {  // a plugin that broke the no-exception rule
+      ctx.error = "the translator threw a C++ exception across the ABI";
+    }
+    if (status == LC_OK) {
+      for (size_t i = 0; i < n->outputs().size() && ctx.error.empty(); ++i) {
+        const torch::jit::Value* out = n->output(i);
+        if (records_.at(out).constant) continue;
+        bool bound = call.outputs.count(static_cast<int32_t>(i)) || call.output_lists.count(static_cast<int32_t>(i));
+        if (!bound) ctx.error = fmt::format("returned success without binding output {} (%{})", i, out->debugName());
+      }
+      if (!ctx.error.empty()) status = LC_ERROR;
+    }
+    if (status == LC_OK) {
+      for (const auto& [i, t] : call.outputs) {
+        const torch::jit::Value* out = n->output(static_cast<size_t>(i));
+        tensor_[out] = t;
+        if (static_cast<size_t>(t) >= call.first_new_tensor) model_.tensors[static_cast<size_t>(t)].name = out->debugName();
+      }
+      for (const auto& [i, ts] : call.output_lists) list_tensors_[n->output(static_cast<size_t>(i))] = ts;
+      return;
+    }
+    model_.tensors.resize(tensors);
+    model_.buffers.resize(buffers);
+    model_.operators.resize(ops);
+    for (const torch::jit::Value* v : call.materialized) tensor_.erase(v);
+    reasons.push_back(fmt::format("{} {}: {}", c->plugin, status == LC_DECLINE ? "declined" : "failed",
+                                  ctx.error.empty() ? "no reason given" : ctx.error));
+  }
+  std::string all;
+  for (const std::string& r : reasons) all += (all.empty() ? "" : "; ") + r;
+  note(all);
+}
+
+Model Translation::run() {
+  bind_inputs();
+  for (torch::jit::Node* n : graph_.graph->nodes()) {
+    bool all_constant = true;
+    for (const torch::jit::Value* o : n->outputs()) all_constant = all_constant && records_.at(o).constant;
+    if (all_constant || structural(n)) continue;
+    translate(n);
+  }
+  if (!unsupported_.empty()) {
+    std::string list;
+    for (const auto& [kind, u] : unsupported_) {
+      list += fmt::format("{}{} x{} (first: {}{})", list.empty() ? "" : ", ", kind, u.count, u.first_where,
+                          u.reason.empty() ? "" : "; " + u.reason);
+    }
+    throw Error(fmt::format("{} op kind{} could not be converted: {}. To add a translator, see docs/plugin-guide.md",
+                            unsupported_.size(), unsupported_.size() == 1 ? "" : "s", list));
+  }
+  bind_outputs();
+  return std::move(model_);
+}
+
+}  // namespace litecast

@@ -1,0 +1,92 @@
+#include "graph/torchscript_import.hpp"
+
+#include <litecast/error.hpp>
+
+#include <torch/csrc/jit/passes/constant_propagation.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/inliner.h>
+#include <torch/csrc/jit/passes/lower_tuples.h>
+#include <torch/csrc/jit/passes/peephole.h>
+#include <torch/csrc/jit/passes/remove_dropout.h>
+#include <torch/csrc/jit/passes/remove_mutation.h>
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace litecast::graph {
+
+namespace {
+
+// The first line of a LibTorch error, without its C++ backtrace.
+std::string first_line(const std::string& what) {
+  std::string s = what.substr(0, what.find('\n'));
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+void flatten_outputs(torch::jit::Graph& g, torch::jit::Value* v, std::vector<torch::jit::Value*>& out) {
+  torch::jit::Node* n = v->node();
+  if (n->kind() == c10::prim::TupleConstruct || n->kind() == c10::prim::ListConstruct) {
+    for (torch::jit::Value* i : n->inputs()) flatten_outputs(g, i, out);
+    return;
+  }
+  if (v->type()->kind() == c10::TypeKind::DictType)
+    throw Error("dict outputs are not supported: trace with strict=False and return a tuple");
+  out.push_back(v);
+}
+
+}  // namespace
+
+torch::jit::Module load_module(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  {
+    // TorchScript archives are zip files; anything else gets a plain answer, not LibTorch's.
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {};
+    in.read(magic, 4);
+    if (in.gcount() < 4 || magic[0] != 'P' || magic[1] != 'K')
+      throw Error(fmt::format("{}: not a TorchScript file (expected a zip archive from torch.jit.save)", path));
+  }
+  try {
+    torch::jit::Module m = torch::jit::load(path);
+    m.eval();
+    return m;
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, first_line(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, first_line(e.what())));
+  }
+}
+
+ImportedGraph import_torchscript(const std::string& path) {
+  ImportedGraph out;
+  torch::jit::Module loaded = load_module(path);
+  try {
+    if (!loaded.find_method("forward")) throw Error(fmt::format("{}: the module has no forward method", path));
+    out.module = torch::jit::freeze(loaded);
+    out.graph = out.module.get_method("forward").graph()->copy();
+    torch::jit::Inline(*out.graph);
+    torch::jit::removeDropout(out.graph);
+    torch::jit::RemoveListMutation(out.graph);
+    torch::jit::RemoveTensorMutation(out.graph);
+    torch::jit::LowerSimpleTuples(out.graph);
+    torch::jit::ConstantPropagation(out.graph);
+    torch::jit::PeepholeOptimize(out.graph, /*disable_shape_peepholes=*/true);
+    torch::jit::EliminateDeadCode(out.graph);
+  } catch (const Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw Error(fmt::format("{}: cannot freeze or simplify: {}", path, first_line(e.what_without_backtrace())));
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: cannot freeze or simplify: {}", path, first_line(e.what())));
+  }
+  auto inputs = out.graph->inputs();
+  for (size_t i = 1; i < inputs.size(); ++i) out.inputs.push_back(inputs[i]);  // 0 is self
+  for (torch::jit::Value* v : out.graph->outputs()) flatten_outputs(*out.graph, v, out.outputs);
+  return out;
+}
+
+}  // namespace litecast::graph

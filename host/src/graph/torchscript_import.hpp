@@ -1,0 +1,29 @@
+// TorchScript file -> one frozen, inlined, simplified graph with flat tensor inputs and
+// outputs. Expects: a TorchScript archive with a `forward` method. Guarantees: no
+// prim::GetAttr, no method calls, tuple outputs flattened; every error names the file.
+#ifndef LITECAST_HOST_GRAPH_TORCHSCRIPT_IMPORT_HPP
+#define LITECAST_HOST_GRAPH_TORCHSCRIPT_IMPORT_HPP
+
+#include <torch/script.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace litecast::graph {
+
+struct ImportedGraph {
+  torch::jit::Module module;  // owns the frozen constants the graph refers to
+  std::shared_ptr<torch::jit::Graph> graph;
+  std::vector<torch::jit::Value*> inputs;   // the model's inputs, `self` removed
+  std::vector<torch::jit::Value*> outputs;  // flattened: tuples and lists of tensors unpacked
+};
+
+ImportedGraph import_torchscript(const std::string& path);
+
+// Loads a TorchScript archive with a clear error for missing, truncated or foreign files.
+torch::jit::Module load_module(const std::string& path);
+
+}  // namespace litecast::graph
+
+#endif

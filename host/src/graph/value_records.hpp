@@ -1,0 +1,57 @@
+// Runs the simplified graph once with LibTorch on an example input, node by node, and records
+// for every value its shape and dtype and, where it depends only on constants, its value.
+// Translators then never infer shapes, and shape arithmetic (aten::size, prim::NumToTensor,
+// aten::Int, list ops) is simply a constant.
+#ifndef LITECAST_HOST_GRAPH_VALUE_RECORDS_HPP
+#define LITECAST_HOST_GRAPH_VALUE_RECORDS_HPP
+
+#include <torch/script.h>
+
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace litecast::graph {
+
+struct TensorFacts {
+  at::ScalarType dtype = at::kFloat;
+  std::vector<int64_t> shape;
+  // Per-tensor or per-channel quantization of a quantized tensor; empty otherwise.
+  std::vector<double> scales;
+  std::vector<int64_t> zero_points;
+  int64_t quantized_axis = 0;
+};
+
+struct ValueRecord {
+  bool constant = false;
+  c10::IValue value;                 // set when constant
+  std::optional<TensorFacts> tensor;  // a tensor value
+  std::vector<TensorFacts> items;     // a list or tuple of tensors, item by item
+};
+
+struct ExampleInput {
+  std::vector<int64_t> shape;
+  at::ScalarType dtype = at::kFloat;
+};
+
+class ValueRecords {
+ public:
+  // Throws litecast::Error naming the node that failed to run (usually wrong input shapes).
+  ValueRecords(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
+               const std::vector<ExampleInput>& examples, const std::vector<torch::Tensor>& values = {});
+
+  const ValueRecord& at(const torch::jit::Value* v) const;
+  bool is_constant(const torch::jit::Value* v) const { return at(v).constant; }
+  // The example value of an output as LibTorch computed it (for checking a translation).
+  const std::vector<c10::IValue>& outputs() const { return outputs_; }
+
+ private:
+  std::unordered_map<const torch::jit::Value*, ValueRecord> records_;
+  std::vector<c10::IValue> outputs_;
+};
+
+TensorFacts facts_of(const at::Tensor& t);
+
+}  // namespace litecast::graph
+
+#endif

@@ -1,0 +1,156 @@
+// .tflite bytes -> Model, after FlatBuffers verification, so a truncated or foreign file
+// is one clear error instead of a crash.
+#include <litecast/error.hpp>
+#include <litecast/tflite_model.hpp>
+
+#include "schema_generated.h"
+#include "tflite/options_schema.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+namespace litecast {
+
+namespace {
+
+template <class T, class V>
+std::vector<T> to_vector(const V* v) {
+  std::vector<T> out;
+  if (v) out.assign(v->begin(), v->end());
+  return out;
+}
+
+}  // namespace
+
+size_t element_size(int32_t t) {
+  switch (t) {
+    case tfl::TensorType_FLOAT32:
+    case tfl::TensorType_INT32:
+    case tfl::TensorType_UINT32: return 4;
+    case tfl::TensorType_FLOAT16:
+    case tfl::TensorType_INT16:
+    case tfl::TensorType_UINT16: return 2;
+    case tfl::TensorType_UINT8:
+    case tfl::TensorType_INT8:
+    case tfl::TensorType_BOOL: return 1;
+    case tfl::TensorType_INT64:
+    case tfl::TensorType_UINT64:
+    case tfl::TensorType_FLOAT64:
+    case tfl::TensorType_COMPLEX64: return 8;
+    case tfl::TensorType_COMPLEX128: return 16;
+    default: return 0;
+  }
+}
+
+std::string tensor_type_name(int32_t t) {
+  if (t < tfl::TensorType_MIN || t > tfl::TensorType_MAX) return "?";
+  const char* n = tfl::EnumNameTensorType(static_cast<tfl::TensorType>(t));
+  return n && *n ? n : "?";
+}
+
+std::string builtin_name(int32_t code) {
+  if (code < tfl::BuiltinOperator_MIN || code > tfl::BuiltinOperator_MAX) return "?";
+  const char* n = tfl::EnumNameBuiltinOperator(static_cast<tfl::BuiltinOperator>(code));
+  return n && *n ? n : "?";
+}
+
+int32_t builtin_code(const std::string& name) {
+  for (int32_t c = tfl::BuiltinOperator_MIN; c <= tfl::BuiltinOperator_MAX; ++c)
+    if (name == builtin_name(c)) return c;
+  return -1;
+}
+
+Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
+  if (bytes.size() < 8) throw Error(fmt::format("{}: not a TFLite file ({} bytes)", what, bytes.size()));
+  if (!tfl::ModelBufferHasIdentifier(bytes.data())) {
+    std::string id(reinterpret_cast<const char*>(bytes.data()) + 4, 4);
+    for (char& c : id)
+      if (c < 32 || c > 126) c = '.';
+    throw Error(fmt::format("{}: not a TFLite file (identifier '{}', expected 'TFL3')", what, id));
+  }
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 128, 100'000'000);
+  if (!tfl::VerifyModelBuffer(verifier))
+    throw Error(fmt::format("{}: corrupt or truncated TFLite file (FlatBuffers verification failed)", what));
+  const tfl::Model* fm = tfl::GetModel(bytes.data());
+  if (!fm->subgraphs() || fm->subgraphs()->size() == 0) throw Error(fmt::format("{}: the model has no subgraph", what));
+
+  Model m;
+  m.description = fm->description() ? fm->description()->str() : "";
+  m.buffers.clear();
+  if (fm->buffers())
+    for (const tfl::Buffer* b : *fm->buffers()) {
+      std::vector<uint8_t> data;
+      if (b->data()) data.assign(b->data()->begin(), b->data()->end());
+      // Large models keep data outside the flatbuffer, at an offset from the file start.
+      if (data.empty() && b->offset() > 1 && b->size() > 0) {
+        if (b->offset() + b->size() > bytes.size())
+          throw Error(fmt::format("{}: a buffer lies beyond the end of the file (truncated?)", what));
+        data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(b->offset()),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(b->offset() + b->size()));
+      }
+      m.buffers.push_back(std::move(data));
+    }
+  if (m.buffers.empty()) m.buffers.emplace_back();
+
+  const tfl::SubGraph* sg = fm->subgraphs()->Get(0);
+  if (sg->tensors())
+    for (const tfl::Tensor* t : *sg->tensors()) {
+      Tensor out;
+      out.name = t->name() ? t->name()->str() : "";
+      out.type = t->type();
+      out.shape = to_vector<int32_t>(t->shape());
+      out.buffer = t->buffer();
+      out.is_variable = t->is_variable();
+      if (out.buffer >= m.buffers.size())
+        throw Error(fmt::format("{}: tensor '{}' refers to a missing buffer {}", what, out.name, out.buffer));
+      if (const tfl::QuantizationParameters* q = t->quantization()) {
+        out.quant.scales = to_vector<float>(q->scale());
+        out.quant.zero_points = to_vector<int64_t>(q->zero_point());
+        out.quant.quantized_axis = q->quantized_dimension();
+      }
+      m.tensors.push_back(std::move(out));
+    }
+  auto check_tensor = [&](int32_t i) {
+    if (i < -1 || i >= static_cast<int32_t>(m.tensors.size()))
+      throw Error(fmt::format("{}: reference to a missing tensor {}", what, i));
+    return i;
+  };
+  for (int32_t i : to_vector<int32_t>(sg->inputs())) m.inputs.push_back(check_tensor(i));
+  for (int32_t i : to_vector<int32_t>(sg->outputs())) m.outputs.push_back(check_tensor(i));
+
+  const auto* codes = fm->operator_codes();
+  if (sg->operators())
+    for (const tfl::Operator* o : *sg->operators()) {
+      if (!codes || o->opcode_index() >= codes->size())
+        throw Error(fmt::format("{}: an operator refers to a missing operator code {}", what, o->opcode_index()));
+      const tfl::OperatorCode* c = codes->Get(o->opcode_index());
+      Operator op;
+      // Files from before builtin_code existed carry the code only in the deprecated field.
+      op.builtin_code = std::max<int32_t>(c->builtin_code(), c->deprecated_builtin_code());
+      op.custom_code = c->custom_code() ? c->custom_code()->str() : "";
+      op.version = c->version();
+      for (int32_t i : to_vector<int32_t>(o->inputs())) op.inputs.push_back(check_tensor(i));
+      for (int32_t i : to_vector<int32_t>(o->outputs())) op.outputs.push_back(check_tensor(i));
+      op.options = tflite::read_options(reinterpret_cast<const flatbuffers::Table*>(o->builtin_options()),
+                                        static_cast<uint8_t>(o->builtin_options_type()));
+      op.custom_options = to_vector<uint8_t>(o->custom_options());
+      m.operators.push_back(std::move(op));
+    }
+  if (fm->metadata())
+    for (const tfl::Metadata* md : *fm->metadata())
+      if (md->name() && md->buffer() < m.buffers.size())
+        m.metadata.emplace_back(md->name()->str(), m.buffers[md->buffer()]);
+  return m;
+}
+
+Model read_tflite_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_tflite(bytes, path);
+}
+
+}  // namespace litecast

@@ -1,0 +1,207 @@
+// Model -> .tflite bytes. The layout follows what LiteRT expects of a file with one
+// subgraph: buffer 0 empty, operator codes deduplicated by (builtin, custom code, version).
+#include <litecast/error.hpp>
+#include <litecast/tflite_model.hpp>
+
+#include "schema_generated.h"
+#include "tflite/options_schema.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <tuple>
+#include <unistd.h>
+
+namespace litecast {
+
+namespace {
+
+constexpr uint32_t kSchemaVersion = 3;
+// Builtin codes below this also go into the deprecated int8 field, which older runtimes read.
+constexpr int32_t kPlaceholderForGreaterOpCodes = 127;
+
+flatbuffers::Offset<tfl::QuantizationParameters> write_quant(flatbuffers::FlatBufferBuilder& fbb,
+                                                             const Quantization& q) {
+  if (q.empty()) return 0;
+  auto scale = fbb.CreateVector(q.scales);
+  auto zp = fbb.CreateVector(q.zero_points);
+  tfl::QuantizationParametersBuilder b(fbb);
+  b.add_scale(scale);
+  b.add_zero_point(zp);
+  b.add_quantized_dimension(q.quantized_axis);
+  return b.Finish();
+}
+
+void check_model(const Model& m) {
+  auto check_index = [&](int32_t t, const std::string& where) {
+    if (t < -1 || t >= static_cast<int32_t>(m.tensors.size()))
+      throw Error(fmt::format("internal: {} refers to tensor {} of {}", where, t, m.tensors.size()));
+  };
+  for (size_t i = 0; i < m.tensors.size(); ++i) {
+    const Tensor& t = m.tensors[i];
+    if (t.buffer >= m.buffers.size())
+      throw Error(fmt::format("internal: tensor '{}' refers to buffer {} of {}", t.name, t.buffer, m.buffers.size()));
+    const auto& data = m.buffers[t.buffer];
+    size_t elem = element_size(t.type);
+    if (!data.empty() && elem) {
+      size_t n = 1;
+      for (int32_t d : t.shape) n *= static_cast<size_t>(d);
+      if (n * elem != data.size())
+        throw Error(fmt::format("internal: tensor '{}' has {} bytes of data for shape of {} elements", t.name,
+                                data.size(), n));
+    }
+  }
+  for (size_t i = 0; i < m.operators.size(); ++i) {
+    for (int32_t t : m.operators[i].inputs) check_index(t, fmt::format("operator {}", i));
+    for (int32_t t : m.operators[i].outputs) check_index(t, fmt::format("operator {}", i));
+  }
+  for (int32_t t : m.inputs) check_index(t, "model input");
+  for (int32_t t : m.outputs) check_index(t, "model output");
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_tflite(const Model& m) {
+  check_model(m);
+  flatbuffers::FlatBufferBuilder fbb(1 << 16);
+
+  // Operator codes, deduplicated, in order of first use.
+  std::map<std::tuple<int32_t, std::string, int32_t>, int32_t> code_index;
+  std::vector<flatbuffers::Offset<tfl::OperatorCode>> codes;
+  std::vector<uint32_t> op_code_of(m.operators.size());
+  for (size_t i = 0; i < m.operators.size(); ++i) {
+    const Operator& op = m.operators[i];
+    auto key = std::make_tuple(op.builtin_code, op.custom_code, op.version);
+    auto [it, inserted] = code_index.emplace(key, static_cast<int32_t>(codes.size()));
+    if (inserted) {
+      auto custom = op.custom_code.empty() ? 0 : fbb.CreateString(op.custom_code);
+      tfl::OperatorCodeBuilder b(fbb);
+      b.add_deprecated_builtin_code(static_cast<int8_t>(std::min(op.builtin_code, kPlaceholderForGreaterOpCodes)));
+      if (custom.o) b.add_custom_code(custom);
+      b.add_version(op.version);
+      b.add_builtin_code(static_cast<tfl::BuiltinOperator>(op.builtin_code));
+      codes.push_back(b.Finish());
+    }
+    op_code_of[i] = static_cast<uint32_t>(it->second);
+  }
+
+  // Buffers: data aligned to 16 bytes so that kernels may map it directly.
+  std::vector<flatbuffers::Offset<tfl::Buffer>> buffers;
+  for (const auto& data : m.buffers) {
+    flatbuffers::Offset<flatbuffers::Vector<uint8_t>> d = 0;
+    if (!data.empty()) {
+      fbb.ForceVectorAlignment(data.size(), sizeof(uint8_t), 16);
+      d = fbb.CreateVector(data);
+    }
+    tfl::BufferBuilder b(fbb);
+    if (d.o) b.add_data(d);
+    buffers.push_back(b.Finish());
+  }
+
+  std::vector<flatbuffers::Offset<tfl::Tensor>> tensors;
+  for (const Tensor& t : m.tensors) {
+    auto shape = fbb.CreateVector(t.shape);
+    auto name = fbb.CreateString(t.name);
+    auto quant = write_quant(fbb, t.quant);
+    tfl::TensorBuilder b(fbb);
+    b.add_shape(shape);
+    b.add_type(static_cast<tfl::TensorType>(t.type));
+    b.add_buffer(t.buffer);
+    b.add_name(name);
+    if (quant.o) b.add_quantization(quant);
+    if (t.is_variable) b.add_is_variable(true);
+    tensors.push_back(b.Finish());
+  }
+
+  std::vector<flatbuffers::Offset<tfl::Operator>> ops;
+  for (size_t i = 0; i < m.operators.size(); ++i) {
+    const Operator& op = m.operators[i];
+    flatbuffers::Offset<void> options;
+    try {
+      options = tflite::build_options(fbb, op);
+    } catch (const Error& e) {
+      throw Error(fmt::format("operator {} ({}): {}", i, builtin_name(op.builtin_code), e.what()));
+    }
+    auto inputs = fbb.CreateVector(op.inputs);
+    auto outputs = fbb.CreateVector(op.outputs);
+    auto custom = op.custom_options.empty() ? 0 : fbb.CreateVector(op.custom_options);
+    tfl::OperatorBuilder b(fbb);
+    b.add_opcode_index(op_code_of[i]);
+    b.add_inputs(inputs);
+    b.add_outputs(outputs);
+    if (options.o) {
+      b.add_builtin_options_type(static_cast<tfl::BuiltinOptions>(tflite::options_table(op.builtin_code).union_type));
+      b.add_builtin_options(options);
+    }
+    if (custom.o) b.add_custom_options(custom);
+    ops.push_back(b.Finish());
+  }
+
+  auto sg_tensors = fbb.CreateVector(tensors);
+  auto sg_inputs = fbb.CreateVector(m.inputs);
+  auto sg_outputs = fbb.CreateVector(m.outputs);
+  auto sg_ops = fbb.CreateVector(ops);
+  auto sg_name = fbb.CreateString("main");
+  tfl::SubGraphBuilder sgb(fbb);
+  sgb.add_tensors(sg_tensors);
+  sgb.add_inputs(sg_inputs);
+  sgb.add_outputs(sg_outputs);
+  sgb.add_operators(sg_ops);
+  sgb.add_name(sg_name);
+  auto subgraph = sgb.Finish();
+
+  std::vector<flatbuffers::Offset<tfl::Metadata>> metadata;
+  std::vector<flatbuffers::Offset<tfl::Buffer>> all_buffers = buffers;
+  for (const auto& [name, bytes] : m.metadata) {
+    auto data = fbb.CreateVector(bytes);
+    tfl::BufferBuilder bb(fbb);
+    bb.add_data(data);
+    all_buffers.push_back(bb.Finish());
+    metadata.push_back(tfl::CreateMetadata(fbb, fbb.CreateString(name), static_cast<uint32_t>(all_buffers.size() - 1)));
+  }
+
+  auto codes_v = fbb.CreateVector(codes);
+  auto subgraphs_v = fbb.CreateVector(&subgraph, 1);
+  auto description = fbb.CreateString(m.description);
+  auto buffers_v = fbb.CreateVector(all_buffers);
+  auto metadata_v = metadata.empty() ? 0 : fbb.CreateVector(metadata);
+  tfl::ModelBuilder mb(fbb);
+  mb.add_version(kSchemaVersion);
+  mb.add_operator_codes(codes_v);
+  mb.add_subgraphs(subgraphs_v);
+  mb.add_description(description);
+  mb.add_buffers(buffers_v);
+  if (metadata_v.o) mb.add_metadata(metadata_v);
+  fbb.Finish(mb.Finish(), tfl::ModelIdentifier());
+  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+void write_tflite_file(const Model& model, const std::string& path) {
+  std::vector<uint8_t> bytes = write_tflite(model);
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path tmp = target;
+  tmp += fmt::format(".tmp-{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw Error(fmt::format("{}: write failed", path));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw Error(fmt::format("{}: cannot rename the finished file into place", path));
+  }
+}
+
+}  // namespace litecast

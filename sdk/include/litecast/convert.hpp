@@ -1,0 +1,54 @@
+// TorchScript -> TFLite. The C++ API behind `litecast convert`.
+#ifndef LITECAST_CONVERT_HPP
+#define LITECAST_CONVERT_HPP
+
+#include <litecast/plugins.hpp>
+#include <litecast/tflite_model.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace litecast {
+
+struct ConvertOptions {
+  // One per model input, in order; required (TorchScript archives keep no input shapes).
+  std::vector<std::vector<int64_t>> input_shapes;
+  // "float32" (default), "float64", "int64", "int32", "bool", ...; one per input or empty.
+  std::vector<std::string> input_dtypes;
+  // 4-D inputs and outputs become NHWC (the seed's nchw_transpose, default on).
+  bool nchw_transpose = true;
+  // Per input/output overrides of nchw_transpose, in order; nullopt: follow nchw_transpose.
+  std::vector<std::optional<bool>> input_transpose;
+  std::vector<std::optional<bool>> output_transpose;
+  // Optimisation level: 0 turns every graph pass off (debugging).
+  int optimize = 3;
+  // Converter options by the seed's parameter names ("group_conv_rewrite" -> "1"), readable
+  // by plugins through host->get_option.
+  std::map<std::string, std::string> options;
+  // Receives warnings (plugin refusals are the registry's); default: stderr.
+  std::function<void(const std::string&)> warn;
+};
+
+struct ConvertStats {
+  size_t operators = 0;
+  size_t tensors = 0;
+  std::map<std::string, size_t> op_histogram;  // TFLite op name -> count
+};
+
+// Converts; throws litecast::Error (naming the file, node or option) on any failure.
+Model convert(const std::string& torchscript_path, const ConvertOptions& options, const PluginRegistry& plugins,
+              ConvertStats* stats = nullptr);
+
+// The frozen, inlined, simplified TorchScript graph as text (for --dump-graph).
+std::string dump_graph(const std::string& torchscript_path);
+
+// "1,3,224,224" -> {1,3,224,224}; throws litecast::Error naming `what` on bad text.
+std::vector<int64_t> parse_shape(const std::string& text, const std::string& what);
+
+}  // namespace litecast
+
+#endif  // LITECAST_CONVERT_HPP

@@ -1,0 +1,87 @@
+// The TFLite model as plain C++ values: what the converter builds, the writer serialises and
+// the reader returns. One subgraph (what litecast emits); the reader refuses others' extra
+// subgraphs only where it must and keeps the first as the main one.
+#ifndef LITECAST_TFLITE_MODEL_HPP
+#define LITECAST_TFLITE_MODEL_HPP
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace litecast {
+
+struct Quantization {
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  int32_t quantized_axis = 0;
+  bool empty() const { return scales.empty(); }
+  bool operator==(const Quantization& o) const {
+    return scales == o.scales && zero_points == o.zero_points && quantized_axis == o.quantized_axis;
+  }
+};
+
+struct Tensor {
+  std::string name;
+  int32_t type = 0;  // TFLite TensorType (LC_FLOAT32, ...)
+  std::vector<int32_t> shape;
+  uint32_t buffer = 0;  // 0: the empty buffer, i.e. an activation
+  Quantization quant;
+  bool is_variable = false;
+};
+
+// An operator option set by schema field name; enum values are kept by name.
+struct EnumName {
+  std::string name;
+  bool operator==(const EnumName& o) const { return name == o.name; }
+};
+using OptionValue = std::variant<int64_t, double, EnumName, std::vector<int64_t>>;
+struct Option {
+  std::string field;
+  OptionValue value;
+};
+
+struct Operator {
+  int32_t builtin_code = 0;  // TFLite BuiltinOperator
+  std::string custom_code;   // for CUSTOM (32)
+  int32_t version = 1;
+  std::vector<int32_t> inputs;  // -1: optional input left out
+  std::vector<int32_t> outputs;
+  std::vector<Option> options;
+  std::vector<uint8_t> custom_options;
+  const OptionValue* option(const std::string& field) const {
+    for (const Option& o : options)
+      if (o.field == field) return &o.value;
+    return nullptr;
+  }
+};
+
+struct Model {
+  std::string description = "litecast";
+  std::vector<Tensor> tensors;
+  std::vector<std::vector<uint8_t>> buffers{{}};  // buffer 0 is always empty
+  std::vector<Operator> operators;
+  std::vector<int32_t> inputs;
+  std::vector<int32_t> outputs;
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> metadata;
+};
+
+// Element size in bytes of a TFLite tensor type; 0 for STRING and unknown types.
+size_t element_size(int32_t tensor_type);
+// TFLite's name of a tensor type ("FLOAT32") or builtin operator ("CONV_2D"); "?" if unknown.
+std::string tensor_type_name(int32_t tensor_type);
+std::string builtin_name(int32_t builtin_code);
+// -1 when the name is unknown.
+int32_t builtin_code(const std::string& name);
+
+// Serialises; throws litecast::Error naming the operator/field on an invalid option.
+std::vector<uint8_t> write_tflite(const Model& model);
+// Writes to `path` through a temporary file renamed at the end.
+void write_tflite_file(const Model& model, const std::string& path);
+// Parses and verifies a .tflite; throws litecast::Error naming the file on bad input.
+Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what = "model");
+Model read_tflite_file(const std::string& path);
+
+}  // namespace litecast
+
+#endif  // LITECAST_TFLITE_MODEL_HPP
