@@ -75,10 +75,10 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
               ConvertStats* stats) {
   graph::ImportedGraph g = graph::import_torchscript(path);
   std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
-  graph::ValueRecords records(*g.graph, g.inputs, ex);
-  Translation tr(g, records, plugins, options);
   Model m;
   try {
+    graph::ValueRecords records(*g.graph, g.inputs, ex);
+    Translation tr(g, records, plugins, options);
     m = tr.run();
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", path, e.what()));

@@ -1,0 +1,140 @@
+"""Bad input gets one clear line on stderr naming the file/node/option, a non-zero exit, no
+stack trace and no output file; --help and --version work on every command."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import runner
+
+CLI, FIXTURES = sys.argv[1:3]
+TMP = tempfile.mkdtemp(prefix="litecast-cli-")
+
+
+def run(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True)
+
+
+def expect_user_error(r, *words, code=1):
+    err = r.stderr.strip()
+    assert r.returncode == code, f"exit {r.returncode}, wanted {code}; stderr: {err}"
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{err}"
+    for w in words:
+        assert w in err, f"'{w}' not in: {err}"
+    for bad in ("terminate called", "Traceback", "what():", "Exception raised from"):
+        assert bad not in err, f"stack trace or crash text: {err}"
+
+
+def convert_expecting_error(src, *extra, words=()):
+    out = os.path.join(TMP, "out.tflite")
+    r = run("convert", src, "-o", out, *extra)
+    expect_user_error(r, *words)
+    left = [f for f in os.listdir(TMP) if f.startswith("out.tflite")]
+    assert not left, f"partial output left behind: {left}"
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, name + ".pt")
+
+
+def test_missing_model_file():
+    convert_expecting_error(os.path.join(TMP, "nope.pt"), "--input-shape", "1,2", words=("nope.pt", "no such file"))
+
+
+def test_foreign_file():
+    p = os.path.join(TMP, "foreign.pt")
+    with open(p, "w") as f:
+        f.write("this is not a model\n" * 20)
+    convert_expecting_error(p, "--input-shape", "1,2", words=("foreign.pt", "not a TorchScript file"))
+
+
+def test_truncated_torchscript():
+    p = os.path.join(TMP, "truncated.pt")
+    with open(fixture("mlp"), "rb") as f:
+        data = f.read()
+    with open(p, "wb") as f:
+        f.write(data[: len(data) // 2])
+    convert_expecting_error(p, "--input-shape", "4,16", words=("truncated.pt",))
+
+
+def test_missing_input_shape():
+    convert_expecting_error(fixture("mlp"), words=("mlp.pt", "--input-shape", "1 input"))
+
+
+def test_too_many_input_shapes():
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,16", "--input-shape", "1,2",
+                            words=("mlp.pt", "2 --input-shape"))
+
+
+def test_malformed_input_shape():
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,x", words=("--input-shape", "4,x"))
+
+
+def test_wrong_input_shape_names_the_node():
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,15", words=("mlp.pt", "aten::linear", "--input-shape"))
+
+
+def test_unknown_input_dtype():
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,16", "--input-dtype", "float7",
+                            words=("--input-dtype", "float7"))
+
+
+def test_unsupported_op_lists_kind_count_and_location():
+    convert_expecting_error(fixture("slice"), "--input-shape", "2,8",
+                            words=("aten::slice x1", "code/__torch__.py", "docs/plugin-guide.md"))
+
+
+def test_unknown_option():
+    r = run("convert", fixture("mlp"), "-o", os.path.join(TMP, "out.tflite"), "--input-shape", "4,16", "--frobnicate")
+    expect_user_error(r, "frobnicate", code=1)
+
+
+def test_contradicting_transpose_flags():
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,16", "--nchw-transpose", "--no-nchw-transpose",
+                            words=("--nchw-transpose", "--no-nchw-transpose"))
+
+
+def test_output_directory_missing():
+    r = run("convert", fixture("mlp"), "-o", os.path.join(TMP, "no", "such", "dir", "m.tflite"), "--input-shape", "4,16")
+    expect_user_error(r, "m.tflite")
+
+
+def test_inspect_foreign_and_truncated():
+    p = os.path.join(TMP, "x.tflite")
+    with open(p, "wb") as f:
+        f.write(b"\x00" * 64)
+    expect_user_error(run("inspect", p), "x.tflite", "not a TFLite file")
+    good = os.path.join(TMP, "good.tflite")
+    assert run("convert", fixture("mlp"), "-o", good, "--input-shape", "4,16").returncode == 0
+    with open(good, "rb") as f:
+        data = f.read()
+    cut = os.path.join(TMP, "cut.tflite")
+    with open(cut, "wb") as f:
+        f.write(data[: len(data) // 3])
+    expect_user_error(run("inspect", cut), "cut.tflite")
+    expect_user_error(run("inspect", os.path.join(TMP, "absent.tflite")), "absent.tflite")
+
+
+def test_unknown_command_is_usage_error():
+    r = run("transmogrify")
+    assert r.returncode == 2 and "unknown command" in r.stderr, r.stderr
+
+
+def test_help_everywhere_and_version():
+    for cmd in ("convert", "inspect", "ops", "plugins"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0 and "usage: litecast " + cmd in r.stdout, f"{cmd} --help: {r.returncode} {r.stdout}"
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("litecast ") and "ABI 1." in r.stdout, r.stdout
+    r = run("--help")
+    assert r.returncode == 0 and "convert" in r.stdout
+
+
+if __name__ == "__main__":
+    try:
+        code = runner.run("cli-errors", [v for k, v in sorted(globals().items()) if k.startswith("test_")])
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    sys.exit(code)

@@ -1,0 +1,179 @@
+// The TFLite writer and reader: round trips, options by schema field name, and the errors
+// for invalid options and for truncated or foreign files.
+#include <litecast/error.hpp>
+#include <litecast/tflite_model.hpp>
+#include <litecast/plugin.h>
+#include <litecast/tflite_ops.h>
+
+#include "tflite/options_schema.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace litecast {
+namespace {
+
+std::vector<uint8_t> bytes_of(const std::vector<float>& v) {
+  std::vector<uint8_t> b(v.size() * sizeof(float));
+  std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// x[1,4,4,2] -> CONV_2D(3x3, 2->3, SAME, stride 1, RELU) -> ADD const -> y
+Model small_model() {
+  Model m;
+  m.tensors.push_back({"x", LC_FLOAT32, {1, 4, 4, 2}, 0, {}, false});
+  m.buffers.push_back(bytes_of(std::vector<float>(3 * 3 * 3 * 2, 0.5f)));
+  m.tensors.push_back({"w", LC_FLOAT32, {3, 3, 3, 2}, 1, {}, false});
+  m.buffers.push_back(bytes_of({0.1f, 0.2f, 0.3f}));
+  m.tensors.push_back({"b", LC_FLOAT32, {3}, 2, {}, false});
+  m.tensors.push_back({"conv", LC_FLOAT32, {1, 4, 4, 3}, 0, {}, false});
+  m.buffers.push_back(bytes_of({1.0f}));
+  m.tensors.push_back({"one", LC_FLOAT32, {1}, 3, {}, false});
+  Quantization q;
+  q.scales = {0.5f};
+  q.zero_points = {3};
+  m.tensors.push_back({"y", LC_FLOAT32, {1, 4, 4, 3}, 0, q, false});
+  Operator conv;
+  conv.builtin_code = LC_OP_CONV_2D;
+  conv.inputs = {0, 1, 2};
+  conv.outputs = {3};
+  conv.options = {{"padding", EnumName{"SAME"}},
+                  {"stride_w", int64_t{1}},
+                  {"stride_h", int64_t{1}},
+                  {"fused_activation_function", EnumName{"RELU"}}};
+  Operator add;
+  add.builtin_code = LC_OP_ADD;
+  add.inputs = {3, 4};
+  add.outputs = {5};
+  m.operators = {conv, add};
+  m.inputs = {0};
+  m.outputs = {5};
+  return m;
+}
+
+TEST(TfliteIo, RoundTripKeepsStructureOptionsAndData) {
+  Model m = small_model();
+  Model r = read_tflite(write_tflite(m));
+  ASSERT_EQ(r.tensors.size(), m.tensors.size());
+  for (size_t i = 0; i < m.tensors.size(); ++i) {
+    EXPECT_EQ(r.tensors[i].name, m.tensors[i].name);
+    EXPECT_EQ(r.tensors[i].type, m.tensors[i].type);
+    EXPECT_EQ(r.tensors[i].shape, m.tensors[i].shape);
+    EXPECT_EQ(r.buffers[r.tensors[i].buffer], m.buffers[m.tensors[i].buffer]);
+    EXPECT_EQ(r.tensors[i].quant, m.tensors[i].quant);
+  }
+  ASSERT_EQ(r.operators.size(), 2u);
+  EXPECT_EQ(r.operators[0].builtin_code, LC_OP_CONV_2D);
+  EXPECT_EQ(r.operators[0].inputs, (std::vector<int32_t>{0, 1, 2}));
+  const OptionValue* pad = r.operators[0].option("padding");
+  ASSERT_NE(pad, nullptr);
+  EXPECT_EQ(std::get<EnumName>(*pad).name, "SAME");
+  const OptionValue* act = r.operators[0].option("fused_activation_function");
+  ASSERT_NE(act, nullptr);
+  EXPECT_EQ(std::get<EnumName>(*act).name, "RELU");
+  EXPECT_EQ(r.inputs, m.inputs);
+  EXPECT_EQ(r.outputs, m.outputs);
+}
+
+TEST(TfliteIo, OptionVectorsAndFloats) {
+  Model m;
+  m.tensors.push_back({"x", LC_FLOAT32, {1, 3, 1}, 0, {}, false});
+  m.tensors.push_back({"y", LC_FLOAT32, {1, 3}, 0, {}, false});
+  m.tensors.push_back({"z", LC_FLOAT32, {1, 3}, 0, {}, false});
+  Operator sq;
+  sq.builtin_code = LC_OP_SQUEEZE;
+  sq.inputs = {0};
+  sq.outputs = {1};
+  sq.options = {{"squeeze_dims", std::vector<int64_t>{2}}};
+  Operator lr;
+  lr.builtin_code = LC_OP_LEAKY_RELU;
+  lr.inputs = {1};
+  lr.outputs = {2};
+  lr.options = {{"alpha", 0.125}};
+  m.operators = {sq, lr};
+  Model r = read_tflite(write_tflite(m));
+  EXPECT_EQ(std::get<std::vector<int64_t>>(*r.operators[0].option("squeeze_dims")), (std::vector<int64_t>{2}));
+  EXPECT_DOUBLE_EQ(std::get<double>(*r.operators[1].option("alpha")), 0.125);
+}
+
+TEST(TfliteIo, UnknownOptionFieldNamesOperatorAndField) {
+  Model m = small_model();
+  m.operators[0].options.push_back({"stride_q", int64_t{1}});
+  try {
+    write_tflite(m);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("CONV_2D"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("stride_q"), std::string::npos) << msg;
+  }
+}
+
+TEST(TfliteIo, BadEnumValueAndWrongTypeAreRefused) {
+  EXPECT_NE(tflite::check_option(LC_OP_CONV_2D, "padding", EnumName{"HALF"}).find("not one of"), std::string::npos);
+  EXPECT_NE(tflite::check_option(LC_OP_CONV_2D, "stride_w", 1.5).find("not a float"), std::string::npos);
+  EXPECT_NE(tflite::check_option(LC_OP_RELU, "alpha", 1.0).find("takes no options"), std::string::npos);
+  EXPECT_EQ(tflite::check_option(LC_OP_CONV_2D, "dilation_h_factor", int64_t{2}), "");
+}
+
+TEST(TfliteIo, OptionsTablesFollowConventionAndExceptions) {
+  auto table = [](int32_t op) {
+    auto t = tflite::options_table(op);
+    return t.object ? t.object->name()->str() : std::string("none");
+  };
+  EXPECT_EQ(table(LC_OP_CONV_2D), "litecast.tfl.Conv2DOptions");
+  EXPECT_EQ(table(LC_OP_DEPTHWISE_CONV_2D), "litecast.tfl.DepthwiseConv2DOptions");
+  EXPECT_EQ(table(LC_OP_FULLY_CONNECTED), "litecast.tfl.FullyConnectedOptions");
+  EXPECT_EQ(table(LC_OP_AVERAGE_POOL_2D), "litecast.tfl.Pool2DOptions");
+  EXPECT_EQ(table(LC_OP_MAX_POOL_2D), "litecast.tfl.Pool2DOptions");
+  EXPECT_EQ(table(LC_OP_MEAN), "litecast.tfl.ReducerOptions");
+  EXPECT_EQ(table(LC_OP_SUM), "litecast.tfl.ReducerOptions");
+  EXPECT_EQ(table(LC_OP_MAXIMUM), "litecast.tfl.MaximumMinimumOptions");
+  EXPECT_EQ(table(LC_OP_RESIZE_BILINEAR), "litecast.tfl.ResizeBilinearOptions");
+  EXPECT_EQ(table(LC_OP_TRANSPOSE_CONV), "litecast.tfl.TransposeConvOptions");
+  EXPECT_EQ(table(LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM), "litecast.tfl.UnidirectionalSequenceLSTMOptions");
+  EXPECT_EQ(table(LC_OP_RELU), "none");
+  EXPECT_EQ(table(LC_OP_LOGISTIC), "none");
+}
+
+TEST(TfliteIo, NamesAndCodes) {
+  EXPECT_EQ(builtin_code("CONV_2D"), 3);
+  EXPECT_EQ(builtin_name(LC_OP_FULLY_CONNECTED), "FULLY_CONNECTED");
+  EXPECT_EQ(builtin_code("NO_SUCH_OP"), -1);
+  EXPECT_EQ(tensor_type_name(LC_INT8), "INT8");
+  EXPECT_EQ(element_size(LC_FLOAT16), 2u);
+}
+
+TEST(TfliteIo, TruncatedFileIsOneClearError) {
+  std::vector<uint8_t> bytes = write_tflite(small_model());
+  for (size_t keep : {bytes.size() / 2, size_t{64}, size_t{12}}) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep));
+    try {
+      read_tflite(cut, "cut.tflite");
+      FAIL() << "a truncated file was accepted (" << keep << " bytes)";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("cut.tflite"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(TfliteIo, ForeignFileIsRefusedByIdentifier) {
+  std::vector<uint8_t> zip = {'P', 'K', 3, 4, 0, 0, 0, 0, 'a', 'b', 'c', 'd', 0, 0, 0, 0};
+  try {
+    read_tflite(zip, "model.pt");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a TFLite file"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TfliteIo, WriterRejectsDanglingTensorIndex) {
+  Model m = small_model();
+  m.operators[1].inputs = {3, 42};
+  EXPECT_THROW(write_tflite(m), Error);
+}
+
+}  // namespace
+}  // namespace litecast
