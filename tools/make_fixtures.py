@@ -1,89 +1,69 @@
-"""Makes the TorchScript fixtures the tests convert: small models with random weights and
-fixed seeds, traced with Debian's torch (the same LibTorch version as the host).
+"""Makes the TorchScript fixtures the tests convert: models with random weights and fixed
+seeds, traced with Debian's torch (the same LibTorch version as the host).
+
+Fixtures live in tests/e2e/models/<family>.py, each module with a dict
+    FIXTURES = {name: (factory, [input, ...])}
+where an input is a shape tuple (float32) or a dict {"shape": [...], "dtype": "int64",
+"high": 10} (integers drawn from [0, high)), and optionally per fixture a third element,
+a dict of options: {"rel_tol": 1e-3} (looser float tolerance, say why in the module),
+{"strict": False} (trace with strict=False).
 
 Usage: make_fixtures.py OUTDIR [NAME ...]
-Writes OUTDIR/NAME.pt and OUTDIR/NAME.json ({"inputs": [{"shape": [...], "dtype": "float32"}]})
-for every fixture (or the named ones). Existing files newer than this script are kept.
+Writes OUTDIR/NAME.pt, OUTDIR/NAME.json (inputs and options) and OUTDIR/index.json
+({family: [names]}). Fixtures newer than their module and this script are kept.
 """
+import importlib.util
 import json
 import os
 import sys
 
 import torch
-import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = os.path.join(HERE, "..", "tests", "e2e", "models")
 
 
-class Mlp(nn.Module):
-    """The bundled example: linear layers, activations and scalar arithmetic."""
-
-    def __init__(self):
-        super().__init__()
-        self.a = nn.Linear(16, 32)
-        self.b = nn.Linear(32, 8)
-
-    def forward(self, x):
-        h = torch.relu(self.a(x))
-        return torch.sigmoid(self.b(h)) * 2.0 - 1
-
-
-class TwoInOut(nn.Module):
-    """Two inputs, a tuple of two outputs, an int64 constant promoted to float."""
-
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(8, 8)
-
-    def forward(self, x, y):
-        s = self.fc(x) + y
-        return torch.tanh(s), s * 3 - y
+def load_families():
+    families = {}
+    for fname in sorted(os.listdir(MODELS)):
+        if not fname.endswith(".py") or fname.startswith("_"):
+            continue
+        path = os.path.join(MODELS, fname)
+        spec = importlib.util.spec_from_file_location("fixtures_" + fname[:-3], path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        families[fname[:-3]] = (path, mod.FIXTURES)
+    return families
 
 
-class Relu(nn.Module):
-    def forward(self, x):
-        return torch.relu(x)
+def input_spec(i):
+    if isinstance(i, dict):
+        return {"shape": list(i["shape"]), "dtype": i.get("dtype", "float32"), "high": i.get("high", 2)}
+    return {"shape": list(i), "dtype": "float32"}
 
 
-class Silu(nn.Module):
-    """aten::silu: the op of the plugin guide's example (not in the first-party plugins' first set)."""
-
-    def forward(self, x):
-        return torch.nn.functional.silu(x) + 1.0
-
-
-class Neg(nn.Module):
-    def forward(self, x):
-        return -x
+def example(spec, g):
+    dtype = getattr(torch, spec["dtype"])
+    if dtype.is_floating_point:
+        return torch.randn(*spec["shape"], generator=g, dtype=dtype)
+    return torch.randint(0, spec.get("high", 2), tuple(spec["shape"]), generator=g).to(dtype)
 
 
-class Slice(nn.Module):
-    """An op no first-party plugin translates yet (aten::slice) among ones they do."""
-
-    def forward(self, x):
-        return torch.relu(x[:, :4]) + 1
-
-
-FIXTURES = {
-    "mlp": (Mlp, [((4, 16), "float32")]),
-    "two_in_out": (TwoInOut, [((2, 8), "float32"), ((2, 8), "float32")]),
-    "relu": (Relu, [((2, 3, 4), "float32")]),
-    "silu": (Silu, [((2, 16), "float32")]),
-    "neg": (Neg, [((3, 5), "float32")]),
-    "slice": (Slice, [((2, 8), "float32")]),
-}
-
-
-def make(out_dir, name):
-    cls, inputs = FIXTURES[name]
+def make(out_dir, name, entry):
+    factory, inputs = entry[0], entry[1]
+    options = entry[2] if len(entry) > 2 else {}
     torch.manual_seed(0)
-    model = cls().eval()
-    examples = tuple(torch.randn(*shape) for shape, _ in inputs)
-    traced = torch.jit.trace(model, examples)
+    model = factory().eval()
+    specs = [input_spec(i) for i in inputs]
+    g = torch.Generator().manual_seed(0)
+    examples = tuple(example(s, g) for s in specs)
+    with torch.no_grad():
+        traced = torch.jit.trace(model, examples, strict=options.get("strict", True))
     pt = os.path.join(out_dir, name + ".pt")
     traced.save(pt + ".tmp")
     os.replace(pt + ".tmp", pt)
-    spec = {"inputs": [{"shape": list(shape), "dtype": dtype} for shape, dtype in inputs]}
     with open(os.path.join(out_dir, name + ".json"), "w") as f:
-        json.dump(spec, f)
+        json.dump({"inputs": specs, **{k: v for k, v in options.items() if k != "strict"}}, f)
 
 
 def main(argv):
@@ -92,19 +72,28 @@ def main(argv):
         return 2
     out_dir = argv[1]
     os.makedirs(out_dir, exist_ok=True)
-    names = argv[2:] or sorted(FIXTURES)
-    unknown = [n for n in names if n not in FIXTURES]
+    families = load_families()
+    every = {n: (fam, path, e) for fam, (path, fx) in families.items() for n, e in fx.items()}
+    names = argv[2:] or sorted(every)
+    unknown = [n for n in names if n not in every]
     if unknown:
         print("unknown fixtures: " + ", ".join(unknown), file=sys.stderr)
         return 2
-    stamp = os.path.getmtime(__file__)
     made = 0
     for name in names:
+        fam, path, entry = every[name]
         pt = os.path.join(out_dir, name + ".pt")
+        stamp = max(os.path.getmtime(__file__), os.path.getmtime(path))
         if os.path.exists(pt) and os.path.getmtime(pt) > stamp:
             continue
-        make(out_dir, name)
+        try:
+            make(out_dir, name, entry)
+        except Exception as e:
+            print(f"fixture {name} ({fam}): {type(e).__name__}: {e}", file=sys.stderr)
+            return 1
         made += 1
+    with open(os.path.join(out_dir, "index.json"), "w") as f:
+        json.dump({fam: sorted(fx) for fam, (_, fx) in families.items()}, f, indent=1)
     print(f"fixtures: {made} made, {len(names) - made} up to date in {out_dir}")
     return 0
 

@@ -30,6 +30,26 @@ std::vector<std::optional<bool>> parse_flags(const std::vector<std::string>& val
   return out;
 }
 
+// The seed converter's boolean parameters that plugins read through host->get_option, by
+// their seed names; each becomes --name-with-dashes on the command line.
+struct SeedSwitch {
+  const char* name;
+  const char* help;
+};
+constexpr SeedSwitch kSeedSwitches[] = {
+    {"group_conv_rewrite", "grouped convolutions as SPLIT + CONV_2D per group + CONCATENATION (standard TFLite)"},
+    {"unroll_rnn", "LSTM/GRU as elementwise ops unrolled over time instead of one fused op"},
+    {"map_bilstm_to_lstm", "bidirectional LSTM as two unidirectional LSTM ops"},
+    {"legacy_gelu", "GELU as the tanh approximation whatever PyTorch used"},
+};
+
+std::string dashed(const char* seed_name) {
+  std::string s = seed_name;
+  for (char& c : s)
+    if (c == '_') c = '-';
+  return s;
+}
+
 }  // namespace
 
 int cmd_convert(const std::vector<std::string>& args) {
@@ -50,6 +70,10 @@ int cmd_convert(const std::vector<std::string>& args) {
       "optimize", po::value(&o.optimize)->default_value(3), "optimisation level; 0 turns graph passes off")(
       "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
       "json", po::bool_switch(&json), "print the result summary as JSON");
+  std::vector<std::string> switch_names;
+  for (const SeedSwitch& sw : kSeedSwitches) switch_names.push_back(dashed(sw.name));
+  for (size_t i = 0; i < switch_names.size(); ++i)
+    desc.add_options()(switch_names[i].c_str(), po::bool_switch(), kSeedSwitches[i].help);
   plugin_opts.add_to(desc);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -67,6 +91,8 @@ int cmd_convert(const std::vector<std::string>& args) {
   o.input_dtypes = dtypes;
   o.input_transpose = parse_flags(in_transpose, "--input-transpose");
   o.output_transpose = parse_flags(out_transpose, "--output-transpose");
+  for (size_t i = 0; i < switch_names.size(); ++i)
+    if (vm[switch_names[i]].as<bool>()) o.options[kSeedSwitches[i].name] = "1";
   o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
   PluginRegistry reg;

@@ -18,7 +18,6 @@ except ImportError:  # the fallback the setup script may have installed
 
 NCHW_TO_NHWC = (0, 2, 3, 1)
 NHWC_TO_NCHW = (0, 3, 1, 2)
-TORCH_DTYPES = {"float32": torch.float32, "int64": torch.int64, "int32": torch.int32, "bool": torch.bool}
 
 
 class Failure(Exception):
@@ -34,12 +33,12 @@ def make_inputs(spec, seed=1):
     g = torch.Generator().manual_seed(seed)
     out = []
     for i in spec["inputs"]:
-        dtype = TORCH_DTYPES[i.get("dtype", "float32")]
+        dtype = getattr(torch, i.get("dtype", "float32"))
         if dtype.is_floating_point:
             out.append(torch.randn(*i["shape"], generator=g, dtype=dtype))
         else:
             high = i.get("high", 2)
-            out.append(torch.randint(0, high, tuple(i["shape"]), generator=g, dtype=dtype))
+            out.append(torch.randint(0, high, tuple(i["shape"]), generator=g).to(dtype))
     return out
 
 
@@ -116,4 +115,4 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
             want = flatten(model(*inputs))
         nchw = "--no-nchw-transpose" not in extra_args
         got = run_litert(out, inputs, nchw_transpose=nchw)
-    return compare(name, got, want, rel_tol)
+    return compare(name, got, want, spec.get("rel_tol", rel_tol))

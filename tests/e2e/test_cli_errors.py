@@ -73,7 +73,7 @@ def test_malformed_input_shape():
 
 
 def test_wrong_input_shape_names_the_node():
-    convert_expecting_error(fixture("mlp"), "--input-shape", "4,15", words=("mlp.pt", "aten::linear", "--input-shape"))
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,15", words=("mlp.pt", "aten::linear", "linear.py:", "--input-shape"))
 
 
 def test_unknown_input_dtype():
@@ -82,8 +82,8 @@ def test_unknown_input_dtype():
 
 
 def test_unsupported_op_lists_kind_count_and_location():
-    convert_expecting_error(fixture("slice"), "--input-shape", "2,8",
-                            words=("aten::slice x1", "code/__torch__.py", "docs/plugin-guide.md"))
+    convert_expecting_error(fixture("unsupported"), "--input-shape", "2,8",
+                            words=("aten::erfinv x1", "models/basic.py:", "docs/plugin-guide.md"))
 
 
 def test_unknown_option():

@@ -31,13 +31,6 @@ Translation::Translation(const graph::ImportedGraph& g, const graph::ValueRecord
                          const PluginRegistry& plugins, const ConvertOptions& options)
     : graph_(g), records_(records), plugins_(plugins), options_(options) {}
 
-std::string Translation::where(const torch::jit::Node* n) const {
-  std::string s = n->outputs().empty() ? "" : "%" + n->output(0)->debugName() + " = ";
-  s += n->kind().toQualString();
-  if (auto flc = n->sourceRange().file_line_col()) s += fmt::format(" at {}:{}", std::get<0>(*flc), std::get<1>(*flc));
-  return s;
-}
-
 int32_t Translation::add_tensor(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
                                 const void* data, size_t size, const Quantization* quant) {
   Tensor t;
@@ -226,7 +219,7 @@ void Translation::translate(torch::jit::Node* n) {
     for (const torch::jit::Value* out : n->outputs()) missing_.insert(out);
     miss = &unsupported_[kind];
     if (miss->count++ == 0) {
-      miss->first_where = where(n);
+      miss->first_where = graph::describe_node(n);
       miss->reason = reason;
     }
   };
@@ -244,7 +237,7 @@ void Translation::translate(torch::jit::Node* n) {
       return it == options_.options.end() ? nullptr : it->second.c_str();
     };
     ctx.log = [this, c, n](int32_t level, const std::string& msg) {
-      if (level >= LC_LOG_WARNING && options_.warn) options_.warn(fmt::format("{} ({}): {}", where(n), c->plugin, msg));
+      if (level >= LC_LOG_WARNING && options_.warn) options_.warn(fmt::format("{} ({}): {}", graph::describe_node(n), c->plugin, msg));
     };
     int32_t status = LC_ERROR;
     try {

@@ -64,7 +64,6 @@ class Translation {
   int32_t tensor_of(internal::TranslationCall& call, const torch::jit::Value* v, int32_t item);
   int32_t add_tensor(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
                      const void* data = nullptr, size_t size = 0, const Quantization* quant = nullptr);
-  std::string where(const torch::jit::Node* n) const;
 
  private:
   void bind_inputs();

@@ -39,6 +39,15 @@ void flatten_outputs(torch::jit::Graph& g, torch::jit::Value* v, std::vector<tor
 
 }  // namespace
 
+std::string describe_node(const torch::jit::Node* n) {
+  std::string s = n->outputs().empty() ? "" : "%" + n->output(0)->debugName() + " = ";
+  s += n->kind().toQualString();
+  torch::jit::SourceRange range = n->sourceRange();
+  if (auto original = range.findSourceRangeThatGenerated()) range = *original;
+  if (auto flc = range.file_line_col()) s += fmt::format(" at {}:{}", std::get<0>(*flc), std::get<1>(*flc));
+  return s;
+}
+
 torch::jit::Module load_module(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));

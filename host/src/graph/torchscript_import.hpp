@@ -21,6 +21,10 @@ struct ImportedGraph {
 
 ImportedGraph import_torchscript(const std::string& path);
 
+// "%out = aten::linear at model.py:12": the node's first output, kind, and the user's source
+// line when the archive kept it (else the serialized code's line).
+std::string describe_node(const torch::jit::Node* n);
+
 // Loads a TorchScript archive with a clear error for missing, truncated or foreign files.
 torch::jit::Module load_module(const std::string& path);
 

@@ -1,5 +1,7 @@
 #include "graph/value_records.hpp"
 
+#include "graph/torchscript_import.hpp"
+
 #include <litecast/error.hpp>
 
 #include <fmt/format.h>
@@ -16,17 +18,6 @@ bool is_shape_query(c10::Symbol kind) {
       c10::aten::size, c10::aten::dim, c10::Symbol::fromQualString("aten::numel"), c10::prim::dtype, c10::prim::device, c10::prim::layout,
       c10::aten::len,  c10::aten::__is__, c10::aten::__isnot__};
   return queries.count(kind) > 0;
-}
-
-std::string where(const torch::jit::Node* n) {
-  std::string loc;
-  if (auto flc = n->sourceRange().file_line_col()) {
-    const auto& [file, line, col] = *flc;
-    loc = fmt::format(" at {}:{}", file, line);
-    (void)col;
-  }
-  std::string out = n->outputs().empty() ? "" : "%" + n->output(0)->debugName() + " = ";
-  return out + n->kind().toQualString() + loc;
 }
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
@@ -48,7 +39,7 @@ void run_structural(torch::jit::Node* n, torch::jit::Stack& stack) {
     auto list = stack.back().toListRef();
     std::vector<c10::IValue> elems(list.begin(), list.end());
     if (elems.size() != n->outputs().size())
-      throw Error(fmt::format("{}: unpacks {} values from a list of {}", where(n), n->outputs().size(), elems.size()));
+      throw Error(fmt::format("{}: unpacks {} values from a list of {}", describe_node(n), n->outputs().size(), elems.size()));
     stack.clear();
     stack.insert(stack.end(), elems.begin(), elems.end());
   } else if (kind == c10::prim::TupleUnpack) {
@@ -119,7 +110,7 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
     torch::jit::Node* n = nodes[k];
     if (!n->blocks().empty())
       throw Error(fmt::format("{}: control flow is not supported (trace the model, or make the condition constant)",
-                              where(n)));
+                              describe_node(n)));
     torch::jit::Stack stack;
     bool constant = n->kind() == c10::prim::Constant || is_shape_query(n->kind());
     if (n->kind() == c10::prim::Constant) {
@@ -137,15 +128,15 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
       } catch (const Error&) {
         throw;
       } catch (const c10::Error& e) {
-        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", where(n),
+        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", describe_node(n),
                                 first_line(e.what_without_backtrace())));
       } catch (const std::exception& e) {
-        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", where(n),
+        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", describe_node(n),
                                 first_line(e.what())));
       }
     }
     if (stack.size() != n->outputs().size())
-      throw Error(fmt::format("{}: produced {} values for {} outputs", where(n), stack.size(), n->outputs().size()));
+      throw Error(fmt::format("{}: produced {} values for {} outputs", describe_node(n), stack.size(), n->outputs().size()));
     for (size_t o = 0; o < stack.size(); ++o) {
       const torch::jit::Value* out = n->outputs()[o];
       ValueRecord& r = records_[out];

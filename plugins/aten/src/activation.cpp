@@ -13,10 +13,10 @@ void unary(litecast::Node& n) {
 
 }  // namespace
 
-void register_activation(litecast::Registrar& r) {
+const Family family([](litecast::Registrar& r) {
   r.translator("aten::relu", kPriority, "float32", unary<LC_OP_RELU>);
   r.translator("aten::sigmoid", kPriority, "float32", unary<LC_OP_LOGISTIC>);
   r.translator("aten::tanh", kPriority, "float32", unary<LC_OP_TANH>);
-}
+});
 
 }  // namespace aten

@@ -1,4 +1,5 @@
-// Shared by the ATen translators: operand helpers and the registration lists of each file.
+// Shared by the ATen translators: operand and layout helpers, and self-registration so that
+// each op-family file registers its own translators (no central list to edit).
 #ifndef LITECAST_PLUGINS_ATEN_COMMON_HPP
 #define LITECAST_PLUGINS_ATEN_COMMON_HPP
 
@@ -9,16 +10,34 @@
 
 namespace aten {
 
-// Input i as a TFLite tensor: a tensor input as is, a number as a scalar constant of `dtype`.
+constexpr int32_t kPriority = 100;
+
+// Input i as a TFLite tensor of element type `dtype`: a tensor input as is (constants
+// converted, other types CAST), a number as a scalar constant.
 int32_t operand(const litecast::Node& n, int i, int32_t dtype);
 
-// Every file registers its translators through one of these.
-void register_elementwise(litecast::Registrar& r);
-void register_activation(litecast::Registrar& r);
-void register_linear(litecast::Registrar& r);
-void register_shape(litecast::Registrar& r);
+// A fresh activation tensor.
+int32_t new_tensor(const litecast::Node& n, int32_t dtype, const std::vector<int64_t>& shape);
 
-constexpr int32_t kPriority = 100;
+// TRANSPOSE of `t` by `perm`, returning the new tensor. Layout changes are real operators;
+// the host's layout pass cancels and folds them.
+int32_t transpose(const litecast::Node& n, int32_t t, const std::vector<int32_t>& perm);
+// NCHW <-> NHWC for 4-D tensors (and NCW <-> NWC for 3-D).
+int32_t to_channels_last(const litecast::Node& n, int32_t t);
+int32_t to_channels_first(const litecast::Node& n, int32_t t);
+// RESHAPE to a static shape.
+int32_t reshape(const litecast::Node& n, int32_t t, const std::vector<int64_t>& shape);
+
+// Negative dimension -> positive; declines when out of range.
+int64_t normalize_dim(const litecast::Node& n, int64_t dim, int64_t rank);
+
+// Self-registration: `static aten::Family family([](litecast::Registrar& r) { ... });` in a file
+// adds its translators to the plugin.
+using RegisterFn = void (*)(litecast::Registrar&);
+struct Family {
+  explicit Family(RegisterFn fn);
+};
+void register_all(litecast::Registrar& r);
 
 }  // namespace aten
 

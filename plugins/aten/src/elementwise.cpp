@@ -38,11 +38,11 @@ void rsub(litecast::Node& n) {
 
 }  // namespace
 
-void register_elementwise(litecast::Registrar& r) {
+const Family family([](litecast::Registrar& r) {
   r.translator("aten::add", kPriority, "float32/int32; alpha folded", binary<LC_OP_ADD>);
   r.translator("aten::sub", kPriority, "float32/int32; alpha folded", binary<LC_OP_SUB>);
   r.translator("aten::mul", kPriority, "float32/int32", binary<LC_OP_MUL>);
   r.translator("aten::rsub", kPriority, "float32/int32", rsub);
-}
+});
 
 }  // namespace aten

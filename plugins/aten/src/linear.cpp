@@ -21,8 +21,8 @@ void linear(litecast::Node& n) {
 
 }  // namespace
 
-void register_linear(litecast::Registrar& r) {
+const Family family([](litecast::Registrar& r) {
   r.translator("aten::linear", kPriority, "float32; 2-D weight", linear);
-}
+});
 
 }  // namespace aten

@@ -14,9 +14,9 @@ void reshape(litecast::Node& n) {
 
 }  // namespace
 
-void register_shape(litecast::Registrar& r) {
+const Family family([](litecast::Registrar& r) {
   for (const char* op : {"aten::view", "aten::reshape", "aten::flatten"})
     r.translator(op, kPriority, "static shapes", reshape);
-}
+});
 
 }  // namespace aten

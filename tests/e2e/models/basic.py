@@ -1,0 +1,63 @@
+"""Fixtures the foundation tests use: the bundled example, several inputs/outputs, and a
+few single ops that tests load with chosen plugin sets."""
+import torch
+import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    """The bundled example: linear layers, activations and scalar arithmetic."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Linear(16, 32)
+        self.b = nn.Linear(32, 8)
+
+    def forward(self, x):
+        h = torch.relu(self.a(x))
+        return torch.sigmoid(self.b(h)) * 2.0 - 1
+
+
+class TwoInOut(nn.Module):
+    """Two inputs, a tuple of two outputs, an int64 constant promoted to float."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x, y):
+        s = self.fc(x) + y
+        return torch.tanh(s), s * 3 - y
+
+
+class Relu(nn.Module):
+    def forward(self, x):
+        return torch.relu(x)
+
+
+class Silu(nn.Module):
+    """aten::silu: the op of the plugin guide's example."""
+
+    def forward(self, x):
+        return torch.nn.functional.silu(x) + 1.0
+
+
+class Neg(nn.Module):
+    def forward(self, x):
+        return -x
+
+
+class Unsupported(nn.Module):
+    """An op no first-party plugin translates (aten::erfinv) among ones they do."""
+
+    def forward(self, x):
+        return torch.relu(torch.erfinv(x * 0.5)) + 1
+
+
+FIXTURES = {
+    "mlp": (Mlp, [(4, 16)]),
+    "two_in_out": (TwoInOut, [(2, 8), (2, 8)]),
+    "relu": (Relu, [(2, 3, 4)]),
+    "silu": (Silu, [(2, 16)]),
+    "neg": (Neg, [(3, 5)]),
+    "unsupported": (Unsupported, [(2, 8)]),
+}
