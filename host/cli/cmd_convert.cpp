@@ -68,6 +68,9 @@ int cmd_convert(const std::vector<std::string>& args) {
       "input-transpose", po::value(&in_transpose)->composing(), "per-input NHWC flags, e.g. 1,0")(
       "output-transpose", po::value(&out_transpose)->composing(), "per-output NHWC flags, e.g. 0,1")(
       "optimize", po::value(&o.optimize)->default_value(3), "optimisation level; 0 turns graph passes off")(
+      "disable-pass", po::value(&o.disabled_passes)->composing(),
+      "skip one graph pass by name (repeatable): remove_identities, fold_constants, sink_transposes, "
+      "fuse_bias_add, fuse_activation, merge_reshapes, remove_dead_ops")(
       "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
       "json", po::bool_switch(&json), "print the result summary as JSON");
   std::vector<std::string> switch_names;
@@ -104,7 +107,8 @@ int cmd_convert(const std::vector<std::string>& args) {
     std::cout << nlohmann::json{{"output", output},
                                 {"operators", stats.operators},
                                 {"tensors", stats.tensors},
-                                {"operator_histogram", stats.op_histogram}}
+                                {"operator_histogram", stats.op_histogram},
+                                {"passes", stats.pass_counters}}
                      .dump(2)
               << "\n";
   } else {

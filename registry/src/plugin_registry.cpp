@@ -1,5 +1,7 @@
-// Discovery, ABI checks and registration of plugins. A library is accepted only whole: if
-// anything about it is wrong it is refused with one line and nothing it registered stays.
+// Discovery, ABI checks and registration of plugins. A library whose descriptor, ABI, id or
+// init is wrong is refused with one line and nothing it registered stays. An interface name
+// another plugin already provides is skipped with a warning (the first loaded keeps it), as
+// translators for one op coexist and are ranked.
 #include <litecast/plugins.hpp>
 #include <litecast_internal/call_context.hpp>
 
@@ -144,7 +146,9 @@ bool PluginRegistry::Impl::load(const std::string& path) {
   int32_t status = LC_ERROR;
   try {
     status = d->init(internal::host_api(), &ctx);
-  } catch (...) {  // a plugin that broke the no-exception rule
+  } catch (const std::exception& e) {  // a plugin that broke the no-exception rule
+    ctx.error = fmt::format("init threw a C++ exception across the ABI: {}", e.what());
+  } catch (...) {
     ctx.error = "init threw a C++ exception across the ABI";
   }
   if (status != LC_OK) {
@@ -232,7 +236,7 @@ void PluginRegistry::load_default(const std::vector<std::string>& plugin_dirs, b
     fs::path exe = boost::dll::program_location(ec).string();
     if (!ec) {
       dirs.push_back((exe.parent_path() / "plugins").string());
-      dirs.push_back((exe.parent_path().parent_path() / "lib" / "litecast" / "plugins").string());
+      dirs.push_back((exe.parent_path().parent_path() / LITECAST_INSTALL_LIBDIR / "litecast" / "plugins").string());
     }
   }
   std::set<fs::path> seen;

@@ -4,10 +4,12 @@
 #include "convert/translation.hpp"
 #include "graph/torchscript_import.hpp"
 #include "graph/value_records.hpp"
+#include "passes/pipeline.hpp"
 
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace litecast {
@@ -83,7 +85,10 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", path, e.what()));
   }
+  std::map<std::string, int> counters = passes::optimize(
+      m, options.optimize, std::set<std::string>(options.disabled_passes.begin(), options.disabled_passes.end()));
   if (stats) {
+    stats->pass_counters = counters;
     stats->operators = m.operators.size();
     stats->tensors = m.tensors.size();
     for (const Operator& op : m.operators) stats->op_histogram[builtin_name(op.builtin_code)]++;

@@ -349,6 +349,8 @@ int32_t set_option(lc_ctx_t* ctx, int32_t op, const char* field, OptionValue val
     TranslationCall& c = call_of(ctx);
     auto& ops = c.tr.model().operators;
     if (op < 0 || static_cast<size_t>(op) >= ops.size()) throw Error(fmt::format("operator {} does not exist", op));
+    if (static_cast<size_t>(op) < c.first_new_operator)
+      throw Error(fmt::format("operator {} was not added by this call; a translator sets options only on its own", op));
     if (!field) throw Error("set_option: no field name");
     Operator& o = ops[static_cast<size_t>(op)];
     std::string err = tflite::check_option(o.builtin_code, field, value);

@@ -143,7 +143,7 @@ void Translation::bind_inputs() {
 }
 
 void Translation::bind_outputs() {
-  internal::TranslationCall call{*this, nullptr, {}, {}, {}, {}, {}, 0, {}, {}, {}, {}};
+  internal::TranslationCall call{*this, nullptr, {}, {}, {}, {}, {}, 0, 0, {}, {}, {}, {}};
   for (size_t i = 0; i < graph_.outputs.size(); ++i) {
     const torch::jit::Value* v = graph_.outputs[i];
     int32_t t = tensor_of(call, v, -1);
@@ -228,7 +228,7 @@ void Translation::translate(torch::jit::Node* n) {
   std::vector<std::string> reasons;
   for (const TranslatorEntry* c : cands) {
     const size_t tensors = model_.tensors.size(), buffers = model_.buffers.size(), ops = model_.operators.size();
-    internal::TranslationCall call{*this, n, kind, overload, {}, {}, {}, tensors, {}, {}, {}, {}};
+    internal::TranslationCall call{*this, n, kind, overload, {}, {}, {}, tensors, ops, {}, {}, {}, {}};
     lc_ctx_t ctx;
     ctx.plugin = c->plugin;
     ctx.translation = &call;
@@ -242,7 +242,9 @@ void Translation::translate(torch::jit::Node* n) {
     int32_t status = LC_ERROR;
     try {
       status = c->translate(c->user, &ctx, internal::host_api());
-    } catch (...) {  // a plugin that broke the no-exception rule
+    } catch (const std::exception& e) {  // a plugin that broke the no-exception rule
+      ctx.error = fmt::format("the translator threw a C++ exception across the ABI: {}", e.what());
+    } catch (...) {
       ctx.error = "the translator threw a C++ exception across the ABI";
     }
     if (status == LC_OK) {

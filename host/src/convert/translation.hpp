@@ -39,6 +39,7 @@ struct TranslationCall {
   std::map<int32_t, std::vector<int32_t>> output_lists;  // node output -> TFLite tensors
   std::vector<const torch::jit::Value*> materialized;    // constants made into tensors here
   size_t first_new_tensor = 0;
+  size_t first_new_operator = 0;  // options may be set only on operators this call added
   // Storage for what the host hands out "valid during the callback".
   std::deque<std::string> strings;
   std::deque<std::vector<int64_t>> int_lists;

@@ -13,7 +13,7 @@ struct MinMax {
 };
 
 int32_t create(void*, lc_ctx_t* ctx, const lc_host_api_t* host, int64_t channels, void** state) {
-  return litecast::detail::guarded(ctx, host, [&] {
+  return litecast::guarded(ctx, host, [&] {
     auto* s = new MinMax;
     s->lo.assign(static_cast<size_t>(channels), std::numeric_limits<double>::infinity());
     s->hi.assign(static_cast<size_t>(channels), -std::numeric_limits<double>::infinity());
@@ -22,7 +22,7 @@ int32_t create(void*, lc_ctx_t* ctx, const lc_host_api_t* host, int64_t channels
 }
 
 int32_t observe(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, const lc_ptq_batch_t* b) {
-  return litecast::detail::guarded(ctx, host, [&] {
+  return litecast::guarded(ctx, host, [&] {
     auto* s = static_cast<MinMax*>(state);
     const int64_t channels = static_cast<int64_t>(s->lo.size());
     if (b->channels != channels) throw std::runtime_error("batch has a different channel count than create()");
@@ -36,7 +36,7 @@ int32_t observe(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, const lc_
 }
 
 int32_t finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, int32_t, int32_t, double* lo, double* hi) {
-  return litecast::detail::guarded(ctx, host, [&] {
+  return litecast::guarded(ctx, host, [&] {
     auto* s = static_cast<MinMax*>(state);
     for (size_t c = 0; c < s->lo.size(); ++c) {
       // The range always holds 0 so that zero is exactly representable.

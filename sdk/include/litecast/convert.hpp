@@ -26,6 +26,8 @@ struct ConvertOptions {
   std::vector<std::optional<bool>> output_transpose;
   // Optimisation level: 0 turns every graph pass off (debugging).
   int optimize = 3;
+  // Graph passes to skip by name (remove_identities, fold_constants, sink_transposes, ...).
+  std::vector<std::string> disabled_passes;
   // Converter options by the seed's parameter names ("group_conv_rewrite" -> "1"), readable
   // by plugins through host->get_option.
   std::map<std::string, std::string> options;
@@ -37,6 +39,7 @@ struct ConvertStats {
   size_t operators = 0;
   size_t tensors = 0;
   std::map<std::string, size_t> op_histogram;  // TFLite op name -> count
+  std::map<std::string, int> pass_counters;     // "sink_transposes.cancelled" -> n
 };
 
 // Converts; throws litecast::Error (naming the file, node or option) on any failure.

@@ -69,7 +69,10 @@ inline TensorInfo to_info(const lc_tensor_info_t& c) {
   t.quantized_axis = c.quantized_axis;
   return t;
 }
-// Runs `body`, turning exceptions into status codes and messages on ctx.
+}  // namespace detail
+
+// Runs `body`, turning exceptions into status codes and messages on ctx: wrap every callback
+// you write by hand (PTQ algorithms, raw lc_translator_t) in it.
 template <class Body>
 int32_t guarded(lc_ctx_t* ctx, const lc_host_api_t* host, Body&& body) noexcept {
   try {
@@ -88,7 +91,6 @@ int32_t guarded(lc_ctx_t* ctx, const lc_host_api_t* host, Body&& body) noexcept 
     return LC_ERROR;
   }
 }
-}  // namespace detail
 
 // An operator just added; options are set by schema field name and chain.
 class Op {
@@ -313,14 +315,14 @@ class Registrar {
 
  private:
   static int32_t translate_thunk(void* user, lc_ctx_t* ctx, const lc_host_api_t* host) {
-    return detail::guarded(ctx, host, [&] {
+    return guarded(ctx, host, [&] {
       Node node(ctx, host);
       reinterpret_cast<TranslateFn>(user)(node);
     });
   }
   static int32_t metric_thunk(void* user, lc_ctx_t* ctx, const lc_host_api_t* host, const lc_metric_input_t* in,
                               float* scores) {
-    return detail::guarded(ctx, host, [&] { reinterpret_cast<MetricFn>(user)(*in, scores); });
+    return guarded(ctx, host, [&] { reinterpret_cast<MetricFn>(user)(*in, scores); });
   }
   lc_ctx_t* ctx_;
   const lc_host_api_t* host_;
@@ -332,7 +334,7 @@ class Registrar {
 #define LITECAST_PLUGIN(ID, VERSION, DESCRIPTION, ...)                                              \
   static void litecast_plugin_register_(litecast::Registrar& r) { (__VA_ARGS__)(r); }               \
   static int32_t litecast_plugin_init_(const lc_host_api_t* host, lc_ctx_t* ctx) {                  \
-    return litecast::detail::guarded(ctx, host, [&] {                                               \
+    return litecast::guarded(ctx, host, [&] {                                               \
       litecast::Registrar r(ctx, host);                                                             \
       litecast_plugin_register_(r);                                                                 \
     });                                                                                             \

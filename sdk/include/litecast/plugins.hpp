@@ -56,7 +56,7 @@ class PluginRegistry {
   // Loads one library; a refusal is reported through the sink and returns false.
   bool load_library(const std::string& path);
   // --plugin-dir values, then LITECAST_PLUGIN_PATH (':'-separated), then the default
-  // directory beside the executable (<exe>/plugins, <exe>/../lib/litecast/plugins).
+  // directory beside the executable (<exe>/plugins, <exe>/../<libdir>/litecast/plugins).
   void load_default(const std::vector<std::string>& plugin_dirs, bool include_default = true);
 
   const std::vector<PluginInfo>& plugins() const;
