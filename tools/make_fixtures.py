@@ -8,7 +8,7 @@ where an input is a shape tuple (float32) or a dict {"shape": [...], "dtype": "i
 a dict of options: {"rel_tol": 1e-3} (looser float tolerance, say why in the module),
 {"strict": False} (trace with strict=False).
 
-Usage: make_fixtures.py OUTDIR [NAME ...]
+Usage: make_fixtures.py OUTDIR [--exclude-family F ...] [NAME ...]
 Writes OUTDIR/NAME.pt, OUTDIR/NAME.json (inputs and options) and OUTDIR/index.json
 ({family: [names]}). Fixtures newer than their module and this script are kept.
 """
@@ -49,6 +49,14 @@ def example(spec, g):
     return torch.randint(0, spec.get("high", 2), tuple(spec["shape"]), generator=g).to(dtype)
 
 
+def write_json(path, value):
+    # Atomic: several fixture processes may run at once (ctest -j).
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(value, f, indent=1)
+    os.replace(tmp, path)
+
+
 def make(out_dir, name, entry):
     factory, inputs = entry[0], entry[1]
     options = entry[2] if len(entry) > 2 else {}
@@ -60,10 +68,10 @@ def make(out_dir, name, entry):
     with torch.no_grad():
         traced = torch.jit.trace(model, examples, strict=options.get("strict", True))
     pt = os.path.join(out_dir, name + ".pt")
-    traced.save(pt + ".tmp")
-    os.replace(pt + ".tmp", pt)
-    with open(os.path.join(out_dir, name + ".json"), "w") as f:
-        json.dump({"inputs": specs, **{k: v for k, v in options.items() if k != "strict"}}, f)
+    traced.save(f"{pt}.{os.getpid()}.tmp")
+    os.replace(f"{pt}.{os.getpid()}.tmp", pt)
+    write_json(os.path.join(out_dir, name + ".json"),
+               {"inputs": specs, **{k: v for k, v in options.items() if k != "strict"}})
 
 
 def main(argv):
@@ -71,10 +79,16 @@ def main(argv):
         print(__doc__)
         return 2
     out_dir = argv[1]
+    args = argv[2:]
+    excluded = set()
+    while "--exclude-family" in args:
+        k = args.index("--exclude-family")
+        excluded.add(args[k + 1])
+        del args[k:k + 2]
     os.makedirs(out_dir, exist_ok=True)
     families = load_families()
     every = {n: (fam, path, e) for fam, (path, fx) in families.items() for n, e in fx.items()}
-    names = argv[2:] or sorted(every)
+    names = args or sorted(n for n, (fam, _, _) in every.items() if fam not in excluded)
     unknown = [n for n in names if n not in every]
     if unknown:
         print("unknown fixtures: " + ", ".join(unknown), file=sys.stderr)
@@ -92,8 +106,7 @@ def main(argv):
             print(f"fixture {name} ({fam}): {type(e).__name__}: {e}", file=sys.stderr)
             return 1
         made += 1
-    with open(os.path.join(out_dir, "index.json"), "w") as f:
-        json.dump({fam: sorted(fx) for fam, (_, fx) in families.items()}, f, indent=1)
+    write_json(os.path.join(out_dir, "index.json"), {fam: sorted(fx) for fam, (_, fx) in families.items()})
     print(f"fixtures: {made} made, {len(names) - made} up to date in {out_dir}")
     return 0
 

@@ -72,7 +72,8 @@ def run_litert(path, inputs, nchw_transpose=True):
         a = x.numpy()
         if nchw_transpose and a.ndim == 4:
             a = a.transpose(NCHW_TO_NHWC)
-        it.set_tensor(d["index"], np.ascontiguousarray(a))
+        # int64 inputs are INT32 in TFLite (the host narrows them), float64 FLOAT32.
+        it.set_tensor(d["index"], np.ascontiguousarray(a.astype(d["dtype"])))
     it.invoke()
     outs = []
     for d in it.get_output_details():

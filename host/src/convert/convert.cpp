@@ -8,6 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -51,6 +54,23 @@ std::vector<graph::ExampleInput> example_inputs(const graph::ImportedGraph& g, c
   return ex;
 }
 
+// Phase timings on stderr when LITECAST_TIMING is set: where a conversion's time goes.
+class PhaseTimer {
+ public:
+  PhaseTimer() : on_(std::getenv("LITECAST_TIMING") != nullptr), last_(std::chrono::steady_clock::now()) {}
+  void mark(const char* phase) {
+    if (!on_) return;
+    auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "timing: %-10s %7.1f ms\n", phase,
+                 std::chrono::duration<double, std::milli>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 }  // namespace
 
 std::vector<int64_t> parse_shape(const std::string& text, const std::string& what) {
@@ -75,18 +95,23 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& wha
 
 Model convert(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
               ConvertStats* stats) {
+  PhaseTimer timer;
   graph::ImportedGraph g = graph::import_torchscript(path);
+  timer.mark("import");
   std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
   Model m;
   try {
     graph::ValueRecords records(*g.graph, g.inputs, ex);
+    timer.mark("record");
     Translation tr(g, records, plugins, options);
     m = tr.run();
+    timer.mark("translate");
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", path, e.what()));
   }
   std::map<std::string, int> counters = passes::optimize(
       m, options.optimize, std::set<std::string>(options.disabled_passes.begin(), options.disabled_passes.end()));
+  timer.mark("optimize");
   if (stats) {
     stats->pass_counters = counters;
     stats->operators = m.operators.size();

@@ -4,11 +4,13 @@
 #include <litecast/tflite_model.hpp>
 
 #include "schema_generated.h"
+#include "tflite/op_version.hpp"
 #include "tflite/options_schema.hpp"
 
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -62,11 +64,9 @@ void check_model(const Model& m) {
   for (int32_t t : m.outputs) check_index(t, "model output");
 }
 
-}  // namespace
-
-std::vector<uint8_t> write_tflite(const Model& m) {
+// Serialises into `fbb`, sized up front so that weights are copied once, not re-grown.
+void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb) {
   check_model(m);
-  flatbuffers::FlatBufferBuilder fbb(1 << 16);
 
   // Operator codes, deduplicated, in order of first use.
   std::map<std::tuple<int32_t, std::string, int32_t>, int32_t> code_index;
@@ -74,14 +74,16 @@ std::vector<uint8_t> write_tflite(const Model& m) {
   std::vector<uint32_t> op_code_of(m.operators.size());
   for (size_t i = 0; i < m.operators.size(); ++i) {
     const Operator& op = m.operators[i];
-    auto key = std::make_tuple(op.builtin_code, op.custom_code, op.version);
+    // What the signature needs, or more if a plugin or pass asked for more.
+    int32_t version = std::max(op.version, tflite::operator_version(m, op));
+    auto key = std::make_tuple(op.builtin_code, op.custom_code, version);
     auto [it, inserted] = code_index.emplace(key, static_cast<int32_t>(codes.size()));
     if (inserted) {
       auto custom = op.custom_code.empty() ? 0 : fbb.CreateString(op.custom_code);
       tfl::OperatorCodeBuilder b(fbb);
       b.add_deprecated_builtin_code(static_cast<int8_t>(std::min(op.builtin_code, kPlaceholderForGreaterOpCodes)));
       if (custom.o) b.add_custom_code(custom);
-      b.add_version(op.version);
+      b.add_version(version);
       b.add_builtin_code(static_cast<tfl::BuiltinOperator>(op.builtin_code));
       codes.push_back(b.Finish());
     }
@@ -176,11 +178,26 @@ std::vector<uint8_t> write_tflite(const Model& m) {
   mb.add_buffers(buffers_v);
   if (metadata_v.o) mb.add_metadata(metadata_v);
   fbb.Finish(mb.Finish(), tfl::ModelIdentifier());
+}
+
+size_t estimated_size(const Model& m) {
+  size_t n = 1 << 20;
+  for (const auto& b : m.buffers) n += b.size() + 32;
+  for (const auto& [name, bytes] : m.metadata) n += bytes.size() + 32;
+  return n + 64 * (m.tensors.size() + m.operators.size());
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_tflite(const Model& m) {
+  flatbuffers::FlatBufferBuilder fbb(estimated_size(m));
+  build(m, fbb);
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }
 
 void write_tflite_file(const Model& model, const std::string& path) {
-  std::vector<uint8_t> bytes = write_tflite(model);
+  flatbuffers::FlatBufferBuilder fbb(estimated_size(model));
+  build(model, fbb);
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path tmp = target;
@@ -188,7 +205,7 @@ void write_tflite_file(const Model& model, const std::string& path) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(fbb.GetBufferPointer()), static_cast<std::streamsize>(fbb.GetSize()));
     out.close();
     if (!out) {
       std::error_code ec;
