@@ -23,8 +23,10 @@ import oracle  # noqa: E402
 
 ENTRY = "litecast_plugin_entry_v1"
 METRIC_ID = "litecast.pruning-metric/1"
-EXAMPLE_ID = "example.silu"
-EXAMPLE_LIB = "libexample_silu.so"
+EXAMPLE_ID = "example.hardshrink"
+EXAMPLE_LIB = "libexample_hardshrink.so"
+EXAMPLE_OP = "aten::hardshrink"
+FIXTURE = "hardshrink"  # tests/e2e/models/basic.py: hardshrink(x, 0.3) + 1
 
 
 class Failure(Exception):
@@ -176,34 +178,34 @@ class SdkTest:
 
     def ops_listing(self):
         r = run([self.cli, "ops", "--plugin-dir", self.example_build, "--json"])
-        rows = [o for o in json.loads(r.stdout) if o["op"] == "aten::silu"]
+        rows = [o for o in json.loads(r.stdout) if o["op"] == EXAMPLE_OP]
         if len(rows) != 1:
-            raise Failure(f"aten::silu has {len(rows)} translators listed")
+            raise Failure(f"{EXAMPLE_OP} has {len(rows)} translators listed: {rows}")
         o = rows[0]
         if o["plugin"] != EXAMPLE_ID or o["priority"] != 100 or not o["limits"]:
-            raise Failure(f"aten::silu listed as {o}")
+            raise Failure(f"{EXAMPLE_OP} listed as {o}")
 
     def convert_without_plugin(self):
-        spec = oracle.load_spec(self.a.fixtures, "silu")
+        spec = oracle.load_spec(self.a.fixtures, FIXTURE)
         out = os.path.join(self.tmp, "no-plugin.tflite")
-        r = oracle.convert(self.cli, os.path.join(self.a.fixtures, "silu.pt"), out, spec, check=False)
+        r = oracle.convert(self.cli, os.path.join(self.a.fixtures, FIXTURE + ".pt"), out, spec, check=False)
         err = r.stderr.strip()
         if r.returncode == 0:
-            raise Failure("converted silu.pt without the example plugin")
-        if "aten::silu" not in err:
-            raise Failure(f"the error does not name aten::silu: {err!r}")
+            raise Failure(f"converted {FIXTURE}.pt without the example plugin")
+        if EXAMPLE_OP not in err:
+            raise Failure(f"the error does not name {EXAMPLE_OP}: {err!r}")
         if "aten::add" in err:
             raise Failure(f"aten::add unsupported too: the default plugins were not found: {err!r}")
         if os.path.exists(out):
             raise Failure(f"a failed conversion left {out} behind")
 
     def convert_with_plugin_dir(self):
-        return oracle.check_fixture(self.cli, self.a.fixtures, "silu", ["--plugin-dir", self.example_build])
+        return oracle.check_fixture(self.cli, self.a.fixtures, FIXTURE, ["--plugin-dir", self.example_build])
 
     def convert_with_plugin_path(self):
         os.environ["LITECAST_PLUGIN_PATH"] = self.example_build
         try:
-            return oracle.check_fixture(self.cli, self.a.fixtures, "silu", [])
+            return oracle.check_fixture(self.cli, self.a.fixtures, FIXTURE, [])
         finally:
             del os.environ["LITECAST_PLUGIN_PATH"]
 

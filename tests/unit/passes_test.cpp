@@ -133,6 +133,19 @@ TEST(SinkTransposes, ReshapeThatReordersKeepsTranspose) {
   EXPECT_EQ(histogram(b.m), (std::map<std::string, int>{{"RESHAPE", 1}, {"TRANSPOSE", 1}}));
 }
 
+// x * sigmoid(x) reads the transposed tensor twice, once through LOGISTIC: still sinks.
+TEST(SinkTransposes, SiluDiamond) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4, 4, 8})};
+  b.transpose("x", "x_nchw", {1, 8, 4, 4}, kToNchw);
+  b.op(LC_OP_LOGISTIC, {b.t["x_nchw"]}, {b.act("s", {1, 8, 4, 4})});
+  b.op(LC_OP_MUL, {b.t["x_nchw"], b.t["s"]}, {b.act("m", {1, 8, 4, 4})});
+  b.transpose("m", "y", {1, 4, 4, 8}, kToNhwc);
+  b.m.outputs = {b.t["y"]};
+  optimize(b.m, 3, {});
+  EXPECT_EQ(histogram(b.m), (std::map<std::string, int>{{"LOGISTIC", 1}, {"MUL", 1}}));
+}
+
 // Twin: SOFTMAX is not layout-agnostic; nothing moves.
 TEST(SinkTransposes, SoftmaxBlocks) {
   Builder b;

@@ -118,6 +118,11 @@ int32_t input_kind(lc_ctx_t* ctx, int32_t i) {
     if (x.isDoubleList()) return LC_VALUE_FLOAT_LIST;
     if (x.isBoolList()) return LC_VALUE_BOOL_LIST;
     if (x.isTensorList() || x.isTuple()) return LC_VALUE_TENSOR_LIST;
+    if (x.isList()) {  // Tensor?[]: tensors and Nones
+      bool tensors = true;
+      for (const c10::IValue& e : x.toListRef()) tensors = tensors && (e.isTensor() || e.isNone());
+      if (tensors) return LC_VALUE_TENSOR_LIST;
+    }
     return LC_VALUE_OTHER;
   }
   if (r.tensor) return LC_VALUE_TENSOR;
@@ -221,6 +226,7 @@ int32_t input_list_size(lc_ctx_t* ctx, int32_t i, int32_t* count) {
     const graph::ValueRecord& r = c.tr.records().at(v);
     if (r.constant && r.value.isList()) *count = static_cast<int32_t>(r.value.toListRef().size());
     else if (r.constant && r.value.isTuple()) *count = static_cast<int32_t>(r.value.toTupleRef().elements().size());
+    else if (v->node()->kind() == c10::prim::ListConstruct) *count = static_cast<int32_t>(v->node()->inputs().size());
     else if (!r.tensor && (v->type()->kind() == c10::TypeKind::ListType || v->type()->kind() == c10::TypeKind::TupleType))
       *count = static_cast<int32_t>(r.items.size());
     else throw Error(fmt::format("input {} of {} is not a list", i, c.kind));
@@ -239,7 +245,9 @@ int32_t input_data(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t dtype, const 
     const c10::IValue& x = c.tr.records().at(v).constant ? c.tr.records().at(v).value
                                                           : constant_input(c, i, "tensor");
     at::Tensor t;
-    if (item >= 0) t = x.toTensorVector().at(static_cast<size_t>(item));
+    if (item >= 0 && x.isList() && x.toListRef().at(static_cast<size_t>(item)).isTensor())
+      t = x.toListRef().at(static_cast<size_t>(item)).toTensor();
+    else if (item >= 0) throw Error(fmt::format("input {} of {}: list item {} is not a tensor", i, c.kind, item));
     else if (x.isTensor()) t = x.toTensor();
     else if (x.isDouble() || x.isInt() || x.isBool()) t = at::scalar_to_tensor(x.toScalar());
     else throw Error(fmt::format("input {} of {} is not a tensor", i, c.kind));

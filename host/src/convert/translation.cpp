@@ -91,11 +91,13 @@ int32_t Translation::tensor_of(internal::TranslationCall& call, const torch::jit
       return it->second[static_cast<size_t>(item)];
     }
     const graph::ValueRecord& r = records_.at(v);
-    if (r.constant && r.value.isTensorList()) {
-      auto list = r.value.toTensorVector();
+    if (r.constant && r.value.isList()) {  // Tensor[] or Tensor?[]
+      const auto& list = r.value.toListRef();
       if (item >= static_cast<int32_t>(list.size()))
         throw Error(fmt::format("list item {} of %{} out of range", item, v->debugName()));
-      return constant_tensor(v, list[static_cast<size_t>(item)]);
+      const c10::IValue& e = list[static_cast<size_t>(item)];
+      if (!e.isTensor()) throw Error(fmt::format("list item {} of %{} is not a tensor", item, v->debugName()));
+      return constant_tensor(v, e.toTensor());
     }
     throw Error(fmt::format("%{} is not a list of tensors", v->debugName()));
   }

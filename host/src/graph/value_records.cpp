@@ -79,21 +79,159 @@ TensorFacts facts_of(const at::Tensor& t) {
   return f;
 }
 
+namespace {
+
+// The same value with every tensor on the meta device (lists and tuples included).
+c10::IValue to_meta(const c10::IValue& v) {
+  if (v.isTensor()) return v.toTensor().is_meta() ? v : c10::IValue(v.toTensor().to(at::kMeta));
+  if (v.isTensorList()) {
+    c10::List<at::Tensor> out;
+    for (const at::Tensor& t : v.toTensorVector()) out.push_back(t.is_meta() ? t : t.to(at::kMeta));
+    return out;
+  }
+  return v;
+}
+
+int64_t int_arg(const c10::IValue& v, size_t i) {
+  const auto l = v.toIntVector();
+  return l.size() == 1 ? l[0] : l.at(i);
+}
+
+// Output shapes of convolutions, which have no meta kernel in LibTorch 1.13:
+// aten::_convolution/convolution(input, weight, bias, stride, padding, dilation, transposed,
+// output_padding, groups, ...) and aten::conv1d/2d/3d(input, weight, bias, stride, padding,
+// dilation, groups) where padding may also be "same" or "valid".
+std::vector<int64_t> convolution_shape(const torch::jit::Node* n, const torch::jit::Stack& s) {
+  const at::Tensor& x = s[0].toTensor();
+  const at::Tensor& w = s[1].toTensor();
+  const bool generic = n->kind() == c10::aten::_convolution || n->kind() == c10::aten::convolution;
+  const bool transposed = generic && s[6].toBool();
+  const int64_t groups = generic ? s[8].toInt() : s[6].toInt();
+  const size_t spatial = static_cast<size_t>(w.dim() - 2);
+  const bool batched = static_cast<size_t>(x.dim()) == spatial + 2;
+  std::vector<int64_t> out;
+  if (batched) out.push_back(x.size(0));
+  out.push_back(transposed ? w.size(1) * groups : w.size(0));
+  const std::string pad_mode = s[4].isString() ? s[4].toStringRef() : "";
+  for (size_t d = 0; d < spatial; ++d) {
+    const int64_t in = x.size(static_cast<int64_t>(d + (batched ? 2 : 1)));
+    const int64_t k = w.size(static_cast<int64_t>(d + 2));
+    const int64_t stride = int_arg(s[3], d), dil = int_arg(s[5], d);
+    if (pad_mode == "same") {
+      out.push_back(in);
+      continue;
+    }
+    const int64_t pad = pad_mode == "valid" ? 0 : int_arg(s[4], d);
+    if (transposed)
+      out.push_back((in - 1) * stride - 2 * pad + dil * (k - 1) + int_arg(s[7], d) + 1);
+    else
+      out.push_back((in + 2 * pad - dil * (k - 1) - 1) / stride + 1);
+  }
+  return out;
+}
+
+// For the few ops LibTorch 1.13 has no meta kernel for: their outputs as empty meta tensors
+// of the right shape and dtype. False when there is no rule (the caller runs for real).
+bool meta_shape_rule(const torch::jit::Node* n, torch::jit::Stack& s) {
+  const auto kind = n->kind();
+  auto meta = [](const std::vector<int64_t>& shape, at::ScalarType t) {
+    return c10::IValue(at::empty(shape, at::TensorOptions().dtype(t).device(at::kMeta)));
+  };
+  const auto qual = std::string(kind.toQualString());
+  if (kind == c10::aten::_convolution || kind == c10::aten::convolution || qual == "aten::conv1d" ||
+      qual == "aten::conv2d" || qual == "aten::conv3d") {
+    c10::IValue out = meta(convolution_shape(n, s), s[0].toTensor().scalar_type());
+    s.clear();
+    s.push_back(std::move(out));
+    return true;
+  }
+  if (qual == "aten::channel_shuffle" || qual == "aten::_transformer_encoder_layer_fwd") {
+    c10::IValue out = meta(s[0].toTensor().sizes().vec(), s[0].toTensor().scalar_type());
+    s.clear();
+    s.push_back(std::move(out));
+    return true;
+  }
+  if (qual == "aten::_native_multi_head_attention") {
+    const at::Tensor& q = s[0].toTensor();
+    const at::Tensor& k = s[1].toTensor();
+    std::vector<int64_t> shape = q.sizes().vec();
+    shape.back() = s[3].toInt();
+    c10::IValue out = meta(shape, q.scalar_type());
+    c10::IValue weights = at::Tensor();
+    if (s[10].toBool()) {
+      const int64_t b = q.size(0), l = q.size(-2), src = k.size(-2);
+      weights = s[11].toBool() ? meta({b, l, src}, q.scalar_type()) : meta({b, s[4].toInt(), l, src}, q.scalar_type());
+    }
+    s.clear();
+    s.push_back(std::move(out));
+    s.push_back(std::move(weights));
+    return true;
+  }
+  return false;
+}
+
+// The same value with every meta tensor replaced by zeros of its shape on the CPU.
+c10::IValue to_zeros(const c10::IValue& v) {
+  auto zeros = [](const at::Tensor& t) { return t.is_meta() ? at::zeros(t.sizes(), t.options().device(at::kCPU)) : t; };
+  if (v.isTensor()) return v.toTensor().defined() ? c10::IValue(zeros(v.toTensor())) : v;
+  if (v.isTensorList()) {
+    c10::List<at::Tensor> out;
+    for (const at::Tensor& t : v.toTensorVector()) out.push_back(zeros(t));
+    return out;
+  }
+  return v;
+}
+
+// Runs n for its output shapes only: on meta tensors; where LibTorch has no meta kernel, by a
+// shape rule; else by running the op on zero-filled tensors of the same shapes.
+// `no_meta` remembers the op kinds that failed on meta: a LibTorch error costs a backtrace.
+void run_meta(torch::jit::Node* n, torch::jit::Stack& stack, std::unordered_set<c10::Symbol>& no_meta) {
+  torch::jit::Stack args = stack;
+  if (!no_meta.count(n->kind())) {
+    try {
+      run_structural(n, stack);
+      return;
+    } catch (const c10::Error&) {
+      no_meta.insert(n->kind());
+    }
+  }
+  stack = args;
+  if (meta_shape_rule(n, stack)) return;
+  stack.clear();
+  for (const c10::IValue& v : args) stack.push_back(to_zeros(v));
+  run_structural(n, stack);
+  for (c10::IValue& v : stack) v = to_meta(v);
+}
+
+}  // namespace
+
 ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
                            const std::vector<ExampleInput>& examples, const std::vector<torch::Tensor>& values) {
-  std::unordered_map<const torch::jit::Value*, c10::IValue> live;
-  torch::manual_seed(0);
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    at::Tensor t;
-    if (i < values.size()) {
-      t = values[i];
-    } else {
+  std::vector<torch::Tensor> real = values;
+  if (real.empty()) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
       const ExampleInput& e = examples.at(i);
-      t = at::isFloatingType(e.dtype) ? torch::randn(e.shape, torch::dtype(e.dtype))
-                                      : torch::zeros(e.shape, torch::dtype(e.dtype));
+      real.push_back(torch::empty(e.shape, torch::dtype(e.dtype).device(at::kMeta)));
     }
-    records_[inputs[i]].tensor = facts_of(t);
-    live[inputs[i]] = t;
+    if (run(graph, inputs, real, /*meta=*/true)) return;
+    records_.clear();
+    outputs_.clear();
+    real.clear();
+    torch::manual_seed(0);
+    for (const ExampleInput& e : examples)
+      real.push_back(at::isFloatingType(e.dtype) ? torch::randn(e.shape, torch::dtype(e.dtype))
+                                                 : torch::zeros(e.shape, torch::dtype(e.dtype)));
+  }
+  run(graph, inputs, real, /*meta=*/false);
+}
+
+bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
+                       const std::vector<torch::Tensor>& input_values, bool meta) {
+  std::unordered_map<const torch::jit::Value*, c10::IValue> live;
+  std::unordered_set<c10::Symbol> no_meta;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    records_[inputs[i]].tensor = facts_of(input_values[i]);
+    live[inputs[i]] = input_values[i];
   }
 
   // Where each value is used last, so activations can be dropped early.
@@ -123,16 +261,22 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
         stack.push_back(r.constant ? r.value : live.at(v));
       }
       constant = constant || all_const;
+      // Constant nodes compute real values; the others only need shapes.
+      if (meta && !constant)
+        for (c10::IValue& v : stack) v = to_meta(v);
       try {
-        run_structural(n, stack);
+        if (meta && !constant)
+          run_meta(n, stack, no_meta);
+        else
+          run_structural(n, stack);
       } catch (const Error&) {
         throw;
-      } catch (const c10::Error& e) {
-        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", describe_node(n),
-                                first_line(e.what_without_backtrace())));
       } catch (const std::exception& e) {
+        if (meta && !constant) return false;  // not even the fallbacks worked: run all for real
+        std::string why = dynamic_cast<const c10::Error*>(&e) ? dynamic_cast<const c10::Error*>(&e)->what_without_backtrace()
+                                                               : e.what();
         throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", describe_node(n),
-                                first_line(e.what())));
+                                first_line(why)));
       }
     }
     if (stack.size() != n->outputs().size())
@@ -141,7 +285,12 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
       const torch::jit::Value* out = n->outputs()[o];
       ValueRecord& r = records_[out];
       r.constant = constant;
-      const c10::IValue& v = stack[o];
+      c10::IValue& v = stack[o];
+      // An undefined tensor (e.g. attention weights not asked for) is a constant None.
+      if (v.isTensor() && !v.toTensor().defined()) {
+        r.constant = true;
+        v = c10::IValue();
+      }
       if (v.isTensor()) {
         r.tensor = facts_of(v.toTensor());
       } else if (v.isTensorList()) {
@@ -150,7 +299,7 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
         for (const c10::IValue& e : v.toTupleRef().elements())
           if (e.isTensor()) r.items.push_back(facts_of(e.toTensor()));
       }
-      if (constant)
+      if (r.constant)
         r.value = v;
       else
         live[out] = v;
@@ -162,6 +311,7 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
     const ValueRecord& r = at(v);
     outputs_.push_back(r.constant ? r.value : live.at(v));
   }
+  return true;
 }
 
 const ValueRecord& ValueRecords::at(const torch::jit::Value* v) const {

@@ -36,7 +36,10 @@ struct ExampleInput {
 
 class ValueRecords {
  public:
-  // Throws litecast::Error naming the node that failed to run (usually wrong input shapes).
+  // Records shapes by running non-constant nodes on LibTorch's meta device (shapes only, no
+  // arithmetic) and constant ones for real; where an op has no meta kernel, the whole graph
+  // runs again on real example data. Throws litecast::Error naming the node that failed to
+  // run (usually wrong input shapes). With `values`, always runs for real on them.
   ValueRecords(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
                const std::vector<ExampleInput>& examples, const std::vector<torch::Tensor>& values = {});
 
@@ -46,6 +49,10 @@ class ValueRecords {
   const std::vector<c10::IValue>& outputs() const { return outputs_; }
 
  private:
+  // One pass over the graph; false when `meta` was asked for and some op has no meta kernel.
+  bool run(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
+           const std::vector<torch::Tensor>& input_values, bool meta);
+
   std::unordered_map<const torch::jit::Value*, ValueRecord> records_;
   std::vector<c10::IValue> outputs_;
 };

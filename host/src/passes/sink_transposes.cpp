@@ -137,7 +137,10 @@ struct Plan {
   std::vector<int32_t> int_constant_shape_2d;  // [rank, 2] for paddings; empty: 1-D
 };
 
-std::optional<Plan> plan_reader(ModelGraph& g, const Operator& r, int32_t y, const Transposed& tx) {
+// `pending`: tensors that earlier readers of y will produce transposed by the same p once
+// they are rewritten (x * sigmoid(x) reads y twice, once through LOGISTIC).
+std::optional<Plan> plan_reader(ModelGraph& g, const Operator& r, int32_t y, const Transposed& tx,
+                                const std::set<int32_t>& pending = {}) {
   const Perm& p = tx.perm;
   const int32_t rank = static_cast<int32_t>(p.size());
   Plan plan;
@@ -156,7 +159,7 @@ std::optional<Plan> plan_reader(ModelGraph& g, const Operator& r, int32_t y, con
     }
     auto other = as_transposed(g, t);
     if (other && other->perm == p) return (plan.inputs[k] = other->source), true;
-    return false;
+    return pending.count(t) > 0;  // feasible; the real input is known after the earlier rewrite
   };
   const int32_t op = r.builtin_code;
   if (unary_ops().count(op) && r.inputs.size() >= 1 && r.inputs[0] == y) {
@@ -279,15 +282,35 @@ bool step(ModelGraph& g, PassResult& result) {
         return true;
       }
     }
-    std::vector<Plan> plans;
+    // Can every reader take it, in execution order, counting what earlier readers will
+    // produce transposed by the same permutation?
+    std::sort(readers.begin(), readers.end());
+    std::set<int32_t> pending;
+    bool feasible = true;
     for (int32_t ri : readers) {
-      auto plan = plan_reader(g, g.op(static_cast<size_t>(ri)), y, *tx);
-      if (!plan) break;
-      plans.push_back(std::move(*plan));
+      const Operator& r = g.op(static_cast<size_t>(ri));
+      auto plan = plan_reader(g, r, y, *tx, pending);
+      if (!plan) {
+        feasible = false;
+        break;
+      }
+      if (plan->out_perm && *plan->out_perm == tx->perm) pending.insert(r.outputs.at(0));
     }
-    if (plans.size() != readers.size()) continue;
-    // Readers are rewritten last-first so that inserting after one does not shift the others.
-    for (size_t k = readers.size(); k-- > 0;) rewrite_reader(g, static_cast<size_t>(readers[k]), std::move(plans[k]), tx->perm);
+    if (!feasible) continue;
+    // Rewrite one reader at a time, first in execution order, planning each afresh: its
+    // inputs may now come from a reader rewritten just before.
+    const Perm perm = tx->perm;
+    const int32_t source = tx->source;
+    for (int32_t ri : readers) {
+      (void)ri;
+      g.rebuild();
+      std::vector<int32_t> left = g.consumers(y);
+      if (left.empty()) break;
+      size_t first = static_cast<size_t>(*std::min_element(left.begin(), left.end()));
+      auto plan = plan_reader(g, g.op(first), y, Transposed{source, perm});
+      if (!plan) break;  // cannot happen after the check above; the graph stays valid anyway
+      rewrite_reader(g, first, std::move(*plan), perm);
+    }
     result.counters["sunk"]++;
     g.rebuild();
     return true;

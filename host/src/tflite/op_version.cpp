@@ -3,8 +3,9 @@
 // the TFLite format as its versioning tools and builtin resolver state them; where those tools
 // disagree with their own intent, the row says so. Versions are cumulative (a runtime that
 // registers version N runs every feature of versions below N), so an operator takes the
-// highest version among the rows its signature matches, not the first match: a fully
-// connected op without bias (6) whose hybrid inputs are asymmetric (9) needs 9.
+// highest version among the rows its signature matches: rows are kept newest first and the
+// first match wins. (TFLite's own tool tests some older features first, so there a fully
+// connected op without bias (6) whose hybrid inputs are asymmetric (9) gets 6.)
 #include "tflite/op_version.hpp"
 
 #include "tflite/options_schema.hpp"
@@ -115,9 +116,13 @@ Pred per_channel_out(size_t i) {
   return [=](const Sig& s) { return s.output(i).scales > 1; };
 }
 // Hybrid: float activations and output, int8 weights at input `w`.
-Pred hybrid(size_t w) { return all({in(0, LC_FLOAT32), in(w, LC_INT8), out(0, LC_FLOAT32)}); }
+Pred hybrid(size_t w) {
+  return all({in(0, LC_FLOAT32), in(w, LC_INT8), out(0, LC_FLOAT32)});
+}
 // int8 activations, weights and output.
-Pred int8_io_weights(size_t w) { return all({in(0, LC_INT8), in(w, LC_INT8), out(0, LC_INT8)}); }
+Pred int8_io_weights(size_t w) {
+  return all({in(0, LC_INT8), in(w, LC_INT8), out(0, LC_INT8)});
+}
 Pred rank_above(size_t i, size_t n) {
   return [=](const Sig& s) { return s.input(i).shape.size() > n; };
 }
@@ -149,6 +154,7 @@ Pred mul_rescale_at_least_1() {
 Pred option_eq(const std::string& field, int64_t dflt, int64_t value) {
   return [=](const Sig& s) { return option_value(s.op, field, dflt) == value; };
 }
+// The option is set to other than its default `dflt`.
 Pred option_set(const std::string& field, int64_t dflt = 0) {
   return [=](const Sig& s) { return option_value(s.op, field, dflt) != dflt; };
 }
@@ -175,22 +181,29 @@ struct Entry {
 };
 using Table = std::vector<Entry>;
 
+// The rules, a row per line.
+// clang-format off
 Row int8_row(int32_t v = 2) { return {v, "int8", in(0, LC_INT8)}; }
 Row int16_row(int32_t v = 3) { return {v, "int16", in(0, LC_INT16)}; }
 Row int16_io_row(int32_t v) { return {v, "int16 input and output", io(LC_INT16)}; }
 Row bool_row(int32_t v) { return {v, "bool", in(0, LC_BOOL)}; }
 Row int8_or_int16_row(int32_t v) { return {v, "int8 or int16", in_any(0, {LC_INT8, LC_INT16})}; }
 
+// int16 in and out with pot_scale_int16 = false (the schema's default is true).
+Row int16_non_pot_row(int32_t v) {
+  return {v, "int16 with non-power-of-two scales", all({io(LC_INT16), option_eq("pot_scale_int16", 1, 0)})};
+}
+
 void binary_rules(Table& t) {
-  const Row pot16_sub = {5, "int16 with non-power-of-two scales",
-                         all({io(LC_INT16), option_eq("pot_scale_int16", 1, 0)})};
   t.push_back({LC_OP_ADD, 1,
                {{5, "int16 without quantization", all({in(0, LC_INT16), negate(quantized(0))})},
                 {4, "int64", in(0, LC_INT64)},
-                {3, "int16 with non-power-of-two scales", all({io(LC_INT16), option_eq("pot_scale_int16", 1, 0)})},
+                int16_non_pot_row(3),
                 int8_row()}});
   t.push_back({LC_OP_SUB, 1,
-               {pot16_sub, {4, "int64", in(0, LC_INT64)}, {3, "broadcasting beyond 4-D", broadcast_above_4d()},
+               {int16_non_pot_row(5),
+                {4, "int64", in(0, LC_INT64)},
+                {3, "broadcasting beyond 4-D", broadcast_above_4d()},
                 int8_row()}});
   t.push_back({LC_OP_MUL, 1,
                {{7, "int16 without quantization",
@@ -225,13 +238,15 @@ void comparison_rules(Table& t) {
 // Convolutions and dense layers. "int16 activations" (16x8 quantization) is read from input 0
 // and output 0: TFLite's versioning also asks for int16 weights, which the 16x8 kernels do not
 // take, and reads a second output that CONV_2D and DEPTHWISE_CONV_2D do not have.
+// 16x8 with quantized_bias_type set; the activations are input `x`, the weights input 1.
+Row int16_bias_type_row(int32_t v, size_t x) {
+  return {v, "int16 activations, int8 weights, explicit bias type",
+          all({in(x, LC_INT16), in(1, LC_INT8), out(0, LC_INT16), option_set("quantized_bias_type")})};
+}
+
 void conv_rules(Table& t) {
-  const Row bias16 = {0, "int16 activations, int8 weights, explicit bias type",
-                      all({in(0, LC_INT16), in(1, LC_INT8), out(0, LC_INT16), option_set("quantized_bias_type")})};
-  Row conv_bias16 = bias16;
-  conv_bias16.version = 8;
   t.push_back({LC_OP_CONV_2D, 1,
-               {conv_bias16,
+               {int16_bias_type_row(8, 0),
                 {6, "grouped (input channels differ from filter channels)", grouped_conv()},
                 {5, "hybrid, per-channel weights", all({hybrid(1), per_channel_in(1)})},
                 {4, "int16 activations", io(LC_INT16)},
@@ -246,16 +261,13 @@ void conv_rules(Table& t) {
   // TRANSPOSE_CONV's inputs: output shape, weights, activations, bias. TFLite's versioning
   // reads the int16 activations from input 0 (the int32 output shape); we read input 2.
   t.push_back({LC_OP_TRANSPOSE_CONV, 1,
-               {{5, "int16 activations, int8 weights, explicit bias type",
-                 all({in(2, LC_INT16), in(1, LC_INT8), out(0, LC_INT16), option_set("quantized_bias_type")})},
+               {int16_bias_type_row(5, 2),
                 {4, "fused activation", option_set("fused_activation_function")},
                 {3, "bias input", present(3)},
                 {2, "int8 weights", in(1, LC_INT8)}}});
-  Row fc_bias16 = bias16;
-  fc_bias16.version = 11;
   t.push_back({LC_OP_FULLY_CONNECTED, 1,
                {{12, "hybrid, per-channel weights", all({hybrid(1), per_channel_in(1)})},
-                fc_bias16,
+                int16_bias_type_row(11, 0),
                 {9, "hybrid, asymmetric input quantization",
                  all({hybrid(1), option_set("asymmetric_quantize_inputs")})},
                 {7, "int16 activations", io(LC_INT16)},
@@ -285,7 +297,8 @@ void shape_rules(Table& t) {
   for (int32_t op : {LC_OP_RESHAPE, LC_OP_SQUEEZE, LC_OP_EXPAND_DIMS, LC_OP_SHAPE, LC_OP_SCATTER_ND, LC_OP_CUMSUM})
     t.push_back({op, 1, {}});
   t.push_back({LC_OP_TRANSPOSE, 1,
-               {{6, "rank > 5", rank_above(0, 5)},
+               {{8, "rank > 6", rank_above(0, 6)},
+                {6, "rank > 5", rank_above(0, 5)},
                 {5, "int16", in(0, LC_INT16)},
                 {4, "rank > 4", rank_above(0, 4)},
                 bool_row(3),
@@ -358,7 +371,8 @@ void reduction_and_activation_rules(Table& t) {
 
 void quantization_rules(Table& t) {
   t.push_back({LC_OP_CAST, 1,
-               {{5, "float16 or float64", any({in_any(0, {LC_FLOAT16, LC_FLOAT64}), out_any(0, {LC_FLOAT16, LC_FLOAT64})})},
+               {{5, "float16 or float64",
+                 any({in_any(0, {LC_FLOAT16, LC_FLOAT64}), out_any(0, {LC_FLOAT16, LC_FLOAT64})})},
                 {3, "int8", any({in(0, LC_INT8), out(0, LC_INT8)})}}});
   t.push_back({LC_OP_QUANTIZE, 1,
                {{3, "per-channel output", per_channel_out(0)}, {2, "int16 output", out(0, LC_INT16)}}});
@@ -367,6 +381,8 @@ void quantization_rules(Table& t) {
                 {3, "int16 or float16", in_any(0, {LC_INT16, LC_FLOAT16})},
                 int8_row()}});
 }
+
+// clang-format on
 
 const std::map<int32_t, Entry>& table() {
   static const std::map<int32_t, Entry> by_op = [] {
@@ -385,9 +401,10 @@ const std::map<int32_t, Entry>& table() {
 }
 
 // ---- the runtime table ------------------------------------------------------------------
-// Per operator: the highest version LiteRT's builtin resolver registers, then the first
-// runtime release registering each version (since[v - 1]; null: the version does not exist).
-// Releases past the resolver's maximum are versions TFLite has defined but not yet registered.
+// Per operator: the highest version LiteRT's builtin resolver registers (that of ai-edge-litert
+// 2.3.0, which tests/e2e/test_op_versions.py checks: the maximum loads, one more is refused),
+// then the first TFLite runtime release registering each version (since[v - 1]; null: the
+// version does not exist or its release is not known here).
 struct Release {
   int32_t op;
   int32_t resolver_max;
@@ -395,9 +412,9 @@ struct Release {
 };
 // clang-format off
 const Release kReleases[] = {
-    {LC_OP_ADD, 5, {"1.5.0", "1.14.0", "2.4.0", "2.6.0", "2.13.0", "2.23.0"}},
+    {LC_OP_ADD, 6, {"1.5.0", "1.14.0", "2.4.0", "2.6.0", "2.13.0", "2.23.0"}},
     {LC_OP_SUB, 5, {"1.6.0", "1.14.0", "2.3.0", "2.4.0", "2.4.0"}},
-    {LC_OP_MUL, 7, {"1.5.0", "1.14.0", "1.15.0", "2.3.0", "2.6.0", "2.11.0", "2.13.0", "2.23.0"}},
+    {LC_OP_MUL, 8, {"1.5.0", "1.14.0", "1.15.0", "2.3.0", "2.6.0", "2.11.0", "2.13.0", "2.23.0"}},
     {LC_OP_DIV, 2, {"1.6.0", "2.3.0"}},
     {LC_OP_MAXIMUM, 4, {"1.14.0", "1.14.0", "2.3.0", "2.3.0"}},
     {LC_OP_MINIMUM, 4, {"1.14.0", "1.14.0", "2.3.0", "2.3.0"}},
@@ -419,40 +436,41 @@ const Release kReleases[] = {
     {LC_OP_CONV_2D, 8, {"1.5.0", "1.14.0", "1.14.0", "2.3.0", "2.4.0", "2.9.0", "2.11.0", "2.15.0"}},
     {LC_OP_DEPTHWISE_CONV_2D, 7, {"1.5.0", "1.12.0", "1.14.0", "2.2.0", "2.3.0", "2.3.0", "2.11.0"}},
     {LC_OP_TRANSPOSE_CONV, 5, {"1.9.0", "2.2.0", "2.3.0", "2.13.0", "2.15.0"}},
-    {LC_OP_FULLY_CONNECTED, 14, {"1.5.0", "1.10.0", "1.14.0", "1.14.0", "2.0.0", "2.1.0", "2.3.0", "2.3.0", "2.3.0", "2.11.0", "2.15.0", "2.17.0", "2.18.0", "2.21.0"}},
+    {LC_OP_FULLY_CONNECTED, 14, {"1.5.0", "1.10.0", "1.14.0", "1.14.0", "2.0.0", "2.1.0", "2.3.0", "2.3.0", "2.3.0",
+                                 "2.11.0", "2.15.0", "2.17.0", "2.18.0", "2.21.0"}},
     {LC_OP_BATCH_MATMUL, 4, {"2.3.0", "2.3.0", "2.4.0", "2.5.0"}},
     {LC_OP_AVERAGE_POOL_2D, 3, {"1.5.0", "1.14.0", "2.3.0"}},
     {LC_OP_MAX_POOL_2D, 3, {"1.5.0", "1.14.0", "2.3.0"}},
     {LC_OP_L2_POOL_2D, 1, {"1.5.0"}},
     {LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, 4, {"1.13.1", "1.14.0", "2.3.0", "2.12.0"}},
-    {LC_OP_CONCATENATION, 5, {"1.5.0", "1.14.0", "2.3.0", "2.14.0", "2.21.0", "2.23.0"}},
+    {LC_OP_CONCATENATION, 7, {"1.5.0", "1.14.0", "2.3.0", "2.14.0", "2.21.0", "2.23.0"}},
     {LC_OP_RESHAPE, 1, {"1.5.0"}},
     {LC_OP_SQUEEZE, 2, {"1.6.0", "2.5.0"}},
     {LC_OP_EXPAND_DIMS, 1, {"1.10.0"}},
     {LC_OP_SHAPE, 1, {"1.10.0"}},
     {LC_OP_SCATTER_ND, 1, {"2.1.0"}},
     {LC_OP_CUMSUM, 1, {"2.4.0"}},
-    {LC_OP_TRANSPOSE, 7, {"1.6.0", "1.14.0", "1.15.0", "2.3.0", "2.4.0", "2.12.0", "2.14.4", "2.22.0", "2.23.0"}},
-    {LC_OP_PAD, 5, {"1.5.0", "1.14.0", "2.4.0", "2.6.0", "2.20.0"}},
-    {LC_OP_PADV2, 5, {"1.9.0", "1.14.0", "2.4.0", "2.6.0", "2.20.0"}},
+    {LC_OP_TRANSPOSE, 9, {"1.6.0", "1.14.0", "1.15.0", "2.3.0", "2.4.0", "2.12.0", "2.14.4", "2.22.0", "2.23.0"}},
+    {LC_OP_PAD, 6, {"1.5.0", "1.14.0", "2.4.0", "2.6.0", "2.20.0"}},
+    {LC_OP_PADV2, 6, {"1.9.0", "1.14.0", "2.4.0", "2.6.0", "2.20.0"}},
     {LC_OP_MIRROR_PAD, 3, {"1.13.1", "2.3.0", "2.12.0"}},
-    {LC_OP_SLICE, 7, {"1.14.0", "1.14.0", "1.14.0", "2.4.0", "2.5.0", "2.14.0", "2.21.0", "2.23.0"}},
+    {LC_OP_SLICE, 8, {"1.14.0", "1.14.0", "1.14.0", "2.4.0", "2.5.0", "2.14.0", "2.21.0", "2.23.0"}},
     {LC_OP_STRIDED_SLICE, 8, {"1.6.0", "1.14.0", "2.1.0", "2.2.0", "2.5.0", "2.6.0", "2.14.0", "2.14.0"}},
-    {LC_OP_GATHER, 7, {"1.6.0", "1.14.0", "1.15.0", "2.4.0", "2.5.0", "2.13.0", "2.15.0"}},
-    {LC_OP_GATHER_ND, 5, {"1.14.0", "2.3.0", "2.5.0", "2.13.0", "2.16.0"}},
-    {LC_OP_SPLIT, 4, {"1.5.0", "1.14.0", "1.14.0", "2.3.0"}},
-    {LC_OP_SPLIT_V, 2, {"1.13.1", "2.3.0"}},
-    {LC_OP_PACK, 4, {"1.11.0", "1.14.0", "2.3.0", "2.13.0"}},
-    {LC_OP_UNPACK, 4, {"1.11.0", "1.14.0", "2.2.0", "2.3.0", "2.22.0"}},
+    {LC_OP_GATHER, 8, {"1.6.0", "1.14.0", "1.15.0", "2.4.0", "2.5.0", "2.13.0", "2.15.0"}},
+    {LC_OP_GATHER_ND, 6, {"1.14.0", "2.3.0", "2.5.0", "2.13.0", "2.16.0"}},
+    {LC_OP_SPLIT, 5, {"1.5.0", "1.14.0", "1.14.0", "2.3.0"}},
+    {LC_OP_SPLIT_V, 3, {"1.13.1", "2.3.0"}},
+    {LC_OP_PACK, 5, {"1.11.0", "1.14.0", "2.3.0", "2.13.0"}},
+    {LC_OP_UNPACK, 6, {"1.11.0", "1.14.0", "2.2.0", "2.3.0", "2.22.0"}},
     {LC_OP_TILE, 3, {"1.10.1", "2.2.0", "2.8.0"}},
-    {LC_OP_BROADCAST_TO, 3, {nullptr, "2.5.0", "2.5.0"}},
-    {LC_OP_REVERSE_V2, 3, {"1.14.0", "2.2.0", "2.5.0"}},
+    {LC_OP_BROADCAST_TO, 4, {nullptr, "2.5.0", "2.5.0"}},
+    {LC_OP_REVERSE_V2, 4, {"1.14.0", "2.2.0", "2.5.0"}},
     {LC_OP_TOPK_V2, 3, {"1.7.0", "1.14.0", "2.13.0"}},
     {LC_OP_RESIZE_BILINEAR, 4, {"1.7.0", "1.14.0", "2.2.0", "2.5.0"}},
     {LC_OP_RESIZE_NEAREST_NEIGHBOR, 4, {"1.13.1", "1.14.0", "2.3.0", "2.4.0"}},
     {LC_OP_DEPTH_TO_SPACE, 2, {"2.1.0", "2.5.0"}},
     {LC_OP_SPACE_TO_DEPTH, 2, {"1.5.0", "1.14.0"}},
-    {LC_OP_FILL, 4, {"1.13.0", "2.3.0", "2.5.0", "2.12.0"}},
+    {LC_OP_FILL, 5, {"1.13.0", "2.3.0", "2.5.0", "2.12.0"}},
     {LC_OP_MEAN, 3, {"1.6.0", "1.14.0", "2.4.0"}},
     {LC_OP_SUM, 2, {"1.10.0", "1.15.0"}},
     {LC_OP_REDUCE_MAX, 3, {"1.11.0", "1.14.0", "2.5.0"}},
@@ -461,7 +479,7 @@ const Release kReleases[] = {
     {LC_OP_REDUCE_ANY, 1, {"1.11.0"}},
     {LC_OP_ARG_MAX, 3, {"1.9.0", "1.14.0", "2.9.0"}},
     {LC_OP_ARG_MIN, 3, {"1.9.0", "1.14.0", "2.9.0"}},
-    {LC_OP_SOFTMAX, 3, {"1.5.0", "1.14.0", "2.3.0", "2.23.0"}},
+    {LC_OP_SOFTMAX, 4, {"1.5.0", "1.14.0", "2.3.0", "2.23.0"}},
     {LC_OP_LOG_SOFTMAX, 2, {"1.14.0", "1.14.0"}},
     {LC_OP_LOGISTIC, 3, {"1.14.0", "1.14.0", "2.3.0"}},
     {LC_OP_TANH, 3, {"1.14.0", "1.14.0", "2.3.0"}},
@@ -473,7 +491,7 @@ const Release kReleases[] = {
     {LC_OP_PRELU, 1, {"1.8.0"}},
     {LC_OP_ELU, 1, {"1.14.0"}},
     {LC_OP_HARD_SWISH, 1, {"1.15.0"}},
-    {LC_OP_GELU, 2, {"2.9.0", "2.9.0"}},
+    {LC_OP_GELU, 3, {"2.9.0", "2.9.0"}},
     {LC_OP_ABS, 5, {"1.13.0", "2.4.0", "2.5.0", "2.6.0", "2.12.0"}},
     {LC_OP_NEG, 1, {"1.9.0"}},
     {LC_OP_EXP, 2, {"1.7.0", "2.12.0"}},
@@ -481,16 +499,16 @@ const Release kReleases[] = {
     {LC_OP_SQRT, 2, {"1.10.0", "2.21.0"}},
     {LC_OP_RSQRT, 3, {"1.10.0", "2.5.0", "2.15.0"}},
     {LC_OP_SQUARE, 1, {"1.12.0"}},
-    {LC_OP_SIN, 1, {"1.9.0", "2.23.0"}},
-    {LC_OP_COS, 1, {"1.14.0", "2.23.0"}},
+    {LC_OP_SIN, 2, {"1.9.0", "2.23.0"}},
+    {LC_OP_COS, 2, {"1.14.0", "2.23.0"}},
     {LC_OP_FLOOR, 1, {"1.9.0"}},
     {LC_OP_CEIL, 1, {"1.14.0"}},
     {LC_OP_ROUND, 1, {"1.14.0"}},
     {LC_OP_SIGN, 2, {"2.11.0", "2.12.0"}},
     {LC_OP_L2_NORMALIZATION, 2, {"1.5.0", "1.14.0"}},
-    {LC_OP_CAST, 8, {"1.5.0", "2.7.0", "2.8.0", "2.9.0", "2.12.0", "2.15.0", "2.17.0", "2.21.0"}},
-    {LC_OP_QUANTIZE, 5, {"1.14.0", "1.15.0", "2.7.0", "2.21.0", "2.21.0", "2.21.0"}},
-    {LC_OP_DEQUANTIZE, 8, {"1.13.1", "1.14.0", "1.15.0", "2.2.0", "2.7.0", "2.18.0", "2.21.0", "2.22.0"}},
+    {LC_OP_CAST, 9, {"1.5.0", "2.7.0", "2.8.0", "2.9.0", "2.12.0", "2.15.0", "2.17.0", "2.21.0"}},
+    {LC_OP_QUANTIZE, 6, {"1.14.0", "1.15.0", "2.7.0", "2.21.0", "2.21.0", "2.21.0"}},
+    {LC_OP_DEQUANTIZE, 9, {"1.13.1", "1.14.0", "1.15.0", "2.2.0", "2.7.0", "2.18.0", "2.21.0", "2.22.0"}},
 };
 // clang-format on
 
@@ -506,10 +524,9 @@ int32_t operator_version(const Model& m, const Operator& op) {
   auto it = table().find(op.builtin_code);
   if (it == table().end()) return 1;
   Sig sig{op, tensor_sigs(m, op.inputs), tensor_sigs(m, op.outputs)};
-  int32_t version = it->second.base;
-  for (const Row& r : it->second.rows)
-    if (r.version > version && r.when(sig)) version = r.version;
-  return version;
+  for (const Row& r : it->second.rows)  // newest first: the first match is the highest
+    if (r.when(sig)) return r.version;
+  return it->second.base;
 }
 
 std::vector<int32_t> versioned_operators() {

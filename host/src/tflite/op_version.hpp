@@ -17,7 +17,8 @@ namespace litecast::tflite {
 
 // The lowest version of `op` whose kernel handles what `op` uses: its input and output tensor
 // types, ranks, quantization (per-tensor, per-channel, hybrid) and the options that matter.
-// CUSTOM and operators without a rule get 1. Never throws; a missing tensor counts as absent.
+// CUSTOM and operators without an entry get 1. A malformed operator is no error: a missing
+// tensor counts as absent, an unknown option as its default.
 int32_t operator_version(const Model& m, const Operator& op);
 
 // One row of the rule table, for tests and tools.

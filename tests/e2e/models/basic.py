@@ -34,11 +34,12 @@ class Relu(nn.Module):
         return torch.relu(x)
 
 
-class Silu(nn.Module):
-    """aten::silu: the op of the plugin guide's example."""
+class Hardshrink(nn.Module):
+    """aten::hardshrink: the op of the plugin guide's example, which no first-party plugin
+    translates; the `+ 1.0` is an op the installed ATen plugin does."""
 
     def forward(self, x):
-        return torch.nn.functional.silu(x) + 1.0
+        return torch.nn.functional.hardshrink(x, 0.3) + 1.0
 
 
 class Neg(nn.Module):
@@ -57,7 +58,7 @@ FIXTURES = {
     "mlp": (Mlp, [(4, 16)]),
     "two_in_out": (TwoInOut, [(2, 8), (2, 8)]),
     "relu": (Relu, [(2, 3, 4)]),
-    "silu": (Silu, [(2, 16)]),
+    "hardshrink": (Hardshrink, [(2, 16)]),
     "neg": (Neg, [(3, 5)]),
     "unsupported": (Unsupported, [(2, 8)]),
 }
