@@ -25,6 +25,8 @@ MODELS = os.path.join(HERE, "..", "tests", "e2e", "models")
 
 def load_families():
     families = {}
+    if MODELS not in sys.path:
+        sys.path.insert(0, MODELS)  # fixture modules share helpers from models/_*.py
     for fname in sorted(os.listdir(MODELS)):
         if not fname.endswith(".py") or fname.startswith("_"):
             continue

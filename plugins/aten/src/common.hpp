@@ -16,6 +16,9 @@ constexpr int32_t kPriority = 100;
 // converted, other types CAST), a number as a scalar constant.
 int32_t operand(const litecast::Node& n, int i, int32_t dtype);
 
+// A 0-d constant `v` of element type `dtype` (FLOAT32, INT32 or BOOL); declines otherwise.
+int32_t scalar_constant(const litecast::Node& n, int32_t dtype, double v);
+
 // A fresh activation tensor.
 int32_t new_tensor(const litecast::Node& n, int32_t dtype, const std::vector<int64_t>& shape);
 

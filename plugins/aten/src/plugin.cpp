@@ -22,6 +22,22 @@ int32_t new_tensor(const litecast::Node& n, int32_t dtype, const std::vector<int
   return n.add_tensor(dtype, shape);
 }
 
+int32_t scalar_constant(const litecast::Node& n, int32_t dtype, double v) {
+  if (dtype == LC_FLOAT32) {
+    float f = static_cast<float>(v);
+    return n.add_tensor(LC_FLOAT32, {}, &f, sizeof f);
+  }
+  if (dtype == LC_INT32) {
+    int32_t k = static_cast<int32_t>(v);
+    return n.add_tensor(LC_INT32, {}, &k, sizeof k);
+  }
+  if (dtype == LC_BOOL) {
+    uint8_t b = v != 0;
+    return n.add_tensor(LC_BOOL, {}, &b, sizeof b);
+  }
+  n.decline("a scalar constant of this element type");
+}
+
 int32_t operand(const litecast::Node& n, int i, int32_t dtype) {
   switch (n.input_kind(i)) {
     case LC_VALUE_TENSOR: {
@@ -42,22 +58,7 @@ int32_t operand(const litecast::Node& n, int i, int32_t dtype) {
     }
     case LC_VALUE_INT:
     case LC_VALUE_FLOAT:
-    case LC_VALUE_BOOL: {
-      double v = n.f64(i);
-      if (dtype == LC_FLOAT32) {
-        float f = static_cast<float>(v);
-        return n.add_tensor(LC_FLOAT32, {}, &f, sizeof f);
-      }
-      if (dtype == LC_INT32) {
-        int32_t k = static_cast<int32_t>(v);
-        return n.add_tensor(LC_INT32, {}, &k, sizeof k);
-      }
-      if (dtype == LC_BOOL) {
-        uint8_t b = v != 0;
-        return n.add_tensor(LC_BOOL, {}, &b, sizeof b);
-      }
-      n.decline("scalar operand for a tensor of this element type");
-    }
+    case LC_VALUE_BOOL: return scalar_constant(n, dtype, n.f64(i));
     default: n.decline("input " + std::to_string(i) + " is neither a tensor nor a number");
   }
 }

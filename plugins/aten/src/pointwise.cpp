@@ -84,21 +84,7 @@ void require_numeric(const litecast::Node& n, int32_t dtype, bool bool_ok) {
   n.decline(bool_ok ? "float32, int32/int64 and bool tensors only" : "float32 and int32/int64 tensors only");
 }
 
-int32_t scalar(const litecast::Node& n, int32_t dtype, double v) {
-  if (dtype == LC_FLOAT32) {
-    float f = static_cast<float>(v);
-    return n.add_tensor(LC_FLOAT32, {}, &f, sizeof f);
-  }
-  if (dtype == LC_INT32) {
-    int32_t k = static_cast<int32_t>(v);
-    return n.add_tensor(LC_INT32, {}, &k, sizeof k);
-  }
-  if (dtype == LC_BOOL) {
-    uint8_t b = v != 0;
-    return n.add_tensor(LC_BOOL, {}, &b, sizeof b);
-  }
-  n.fail("scalar constant of an unsupported element type");
-}
+int32_t scalar(const litecast::Node& n, int32_t dtype, double v) { return scalar_constant(n, dtype, v); }
 
 std::optional<double> number(const litecast::Node& n, int i) {
   int32_t kind = n.input_kind(i);

@@ -8,15 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-class Fn(nn.Module):
-    """A module whose forward is `f`: one fixture per small function."""
-
-    def __init__(self, f):
-        super().__init__()
-        self.f = f
-
-    def forward(self, *xs):
-        return self.f(*xs)
+from _fn import Fn  # noqa: E402
 
 
 def fn(f):
