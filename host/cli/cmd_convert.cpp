@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace litecast::cli {
@@ -114,6 +116,76 @@ int cmd_convert(const std::vector<std::string>& args) {
   } else {
     std::cerr << fmt::format("wrote {} ({} operators, {} tensors)\n", output, stats.operators, stats.tensors);
   }
+  return kExitOk;
+}
+
+}  // namespace litecast::cli
+
+namespace litecast::cli {
+
+// `litecast export-debug model.pt --input-shape ... -o DIR`: the reproduction bundle the
+// seed calls export_converter_files: DIR/NAME.pt (the TorchScript file as given) and
+// DIR/NAME.json (inputs and outputs: names, shapes, dtypes, transposes; and the command).
+int cmd_export_debug(const std::vector<std::string>& args) {
+  std::string input, out_dir = "out", name;
+  std::vector<std::string> shapes, dtypes, in_transpose, out_transpose;
+  bool no_nchw = false;
+  po::options_description desc("options");
+  desc.add_options()("model", po::value(&input)->required(), "the TorchScript model (.pt)")(
+      "output-dir,o", po::value(&out_dir), "directory for the bundle (default: out)")(
+      "name", po::value(&name), "file name stem (default: the model's)")(
+      "input-shape", po::value(&shapes)->composing(), "shape of an input, e.g. 1,3,224,224 (one per input)")(
+      "input-dtype", po::value(&dtypes)->composing(), "element type of an input")(
+      "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs NCHW")(
+      "input-transpose", po::value(&in_transpose)->composing(), "per-input NHWC flags, e.g. 1,0")(
+      "output-transpose", po::value(&out_transpose)->composing(), "per-output NHWC flags, e.g. 0,1");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  if (!parse("export-debug", "model.pt --input-shape 1,3,224,224 [-o DIR] [--name NAME]", args, desc, pos, vm))
+    return kExitOk;
+  ConvertOptions o;
+  o.nchw_transpose = !no_nchw;
+  for (const std::string& sh : shapes) o.input_shapes.push_back(parse_shape(sh, "--input-shape"));
+  o.input_dtypes = dtypes;
+  o.input_transpose = parse_flags(in_transpose, "--input-transpose");
+  o.output_transpose = parse_flags(out_transpose, "--output-transpose");
+  ModelIo io = describe_io(input, o);
+
+  namespace fs = std::filesystem;
+  if (name.empty()) name = fs::path(input).stem().string();
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Error(fmt::format("{}: cannot create the directory ({})", out_dir, ec.message()));
+  auto specs = [](const std::vector<IoSpec>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const IoSpec& s : v)
+      a.push_back({{"name", s.name}, {"shape", s.shape}, {"dtype", s.dtype}, {"transposed", s.transposed}});
+    return a;
+  };
+  std::string command = "litecast convert " + name + ".pt -o " + name + ".tflite";
+  for (const std::string& sh : shapes) command += " --input-shape " + sh;
+  for (const std::string& d : dtypes) command += " --input-dtype " + d;
+  if (no_nchw) command += " --no-nchw-transpose";
+  nlohmann::json j = {{"model", name + ".pt"}, {"inputs", specs(io.inputs)}, {"outputs", specs(io.outputs)},
+                      {"convert_command", command}};
+  // Both files go through temporary names, renamed only when both are complete.
+  fs::path pt = fs::path(out_dir) / (name + ".pt"), js = fs::path(out_dir) / (name + ".json");
+  fs::path pt_tmp = pt.string() + ".tmp", js_tmp = js.string() + ".tmp";
+  fs::copy_file(input, pt_tmp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) {
+    std::ofstream f(js_tmp);
+    f << j.dump(2) << "\n";
+    if (!f) ec = std::make_error_code(std::errc::io_error);
+  }
+  if (!ec) fs::rename(pt_tmp, pt, ec);
+  if (!ec) fs::rename(js_tmp, js, ec);
+  if (ec) {
+    fs::remove(pt_tmp, ec);
+    fs::remove(js_tmp, ec);
+    throw Error(fmt::format("{}: cannot write the bundle", out_dir));
+  }
+  std::cerr << fmt::format("wrote {} and {}\n", pt.string(), js.string());
   return kExitOk;
 }
 

@@ -22,6 +22,7 @@ struct Command {
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> c = {
       {"convert", {&cmd_convert, "convert a TorchScript model (.pt) to TFLite (.tflite)"}},
+      {"export-debug", {&cmd_export_debug, "write a model and its input/output description for a bug report"}},
       {"inspect", {&cmd_inspect, "show a .tflite model's inputs, outputs, operators and sizes"}},
       {"ops", {&cmd_ops, "list which TorchScript ops the loaded plugins translate"}},
       {"plugins", {&cmd_plugins, "list the loaded plugins and what each provides"}},
@@ -31,7 +32,7 @@ const std::map<std::string, Command>& commands() {
 
 void usage(std::ostream& out) {
   out << "usage: litecast <command> [options]\n\ncommands:\n";
-  for (const auto& [name, c] : commands()) out << fmt::format("  {:<10} {}\n", name, c.summary);
+  for (const auto& [name, c] : commands()) out << fmt::format("  {:<13} {}\n", name, c.summary);
   out << "\n`litecast <command> --help` describes a command's options. `litecast --version` prints the version.\n";
 }
 

@@ -1,5 +1,6 @@
 """Bad input gets one clear line on stderr naming the file/node/option, a non-zero exit, no
 stack trace and no output file; --help and --version work on every command."""
+import json
 import os
 import shutil
 import subprocess
@@ -117,13 +118,32 @@ def test_inspect_foreign_and_truncated():
     expect_user_error(run("inspect", os.path.join(TMP, "absent.tflite")), "absent.tflite")
 
 
+def test_export_debug_bundle_reproduces_the_conversion():
+    out_dir = os.path.join(TMP, "bundle")
+    r = run("export-debug", fixture("two_in_out"), "--input-shape", "2,8", "--input-shape", "2,8", "-o", out_dir)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(out_dir, "two_in_out.json")) as f:
+        spec = json.load(f)
+    assert [i["name"] for i in spec["inputs"]] == ["x.1", "y.1"], spec["inputs"]
+    assert [o["shape"] for o in spec["outputs"]] == [[2, 8], [2, 8]], spec["outputs"]
+    assert all(i["dtype"] == "float32" and not i["transposed"] for i in spec["inputs"] + spec["outputs"])
+    # The recorded command converts the bundled model.
+    args = spec["convert_command"].split()[1:]
+    r = subprocess.run([CLI, *args], capture_output=True, text=True, cwd=out_dir)
+    assert r.returncode == 0 and os.path.exists(os.path.join(out_dir, "two_in_out.tflite")), r.stderr
+    # A wrong call leaves no bundle behind.
+    bad = os.path.join(TMP, "bad_bundle")
+    expect_user_error(run("export-debug", fixture("two_in_out"), "--input-shape", "2,8", "-o", bad), "--input-shape")
+    assert not os.path.exists(os.path.join(bad, "two_in_out.pt"))
+
+
 def test_unknown_command_is_usage_error():
     r = run("transmogrify")
     assert r.returncode == 2 and "unknown command" in r.stderr, r.stderr
 
 
 def test_help_everywhere_and_version():
-    for cmd in ("convert", "inspect", "ops", "plugins"):
+    for cmd in ("convert", "export-debug", "inspect", "ops", "plugins"):
         r = run(cmd, "--help")
         assert r.returncode == 0 and "usage: litecast " + cmd in r.stdout, f"{cmd} --help: {r.returncode} {r.stdout}"
     r = run("--version")

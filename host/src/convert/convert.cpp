@@ -11,7 +11,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -19,17 +21,29 @@ namespace litecast {
 
 namespace {
 
+// Canonical names first: dtype_name() reports the first match.
+const std::vector<std::pair<std::string, at::ScalarType>>& dtype_names() {
+  static const std::vector<std::pair<std::string, at::ScalarType>> names = {
+      {"float32", at::kFloat}, {"float64", at::kDouble}, {"float16", at::kHalf}, {"int64", at::kLong},
+      {"int32", at::kInt},     {"int16", at::kShort},    {"int8", at::kChar},    {"uint8", at::kByte},
+      {"bool", at::kBool},     {"float", at::kFloat},    {"long", at::kLong},    {"int", at::kInt}};
+  return names;
+}
+
 at::ScalarType parse_dtype(const std::string& s, size_t index) {
-  static const std::map<std::string, at::ScalarType> names = {
-      {"float32", at::kFloat}, {"float", at::kFloat}, {"float64", at::kDouble}, {"float16", at::kHalf},
-      {"int64", at::kLong},    {"long", at::kLong},   {"int32", at::kInt},      {"int", at::kInt},
-      {"int16", at::kShort},   {"int8", at::kChar},   {"uint8", at::kByte},     {"bool", at::kBool}};
-  auto it = names.find(s);
+  const auto& names = dtype_names();
+  auto it = std::find_if(names.begin(), names.end(), [&](const auto& p) { return p.first == s; });
   if (it == names.end())
     throw Error(fmt::format("--input-dtype {} (input {}): unknown type; use float32, float64, float16, int64, int32, "
                             "int16, int8, uint8 or bool",
                             s, index));
   return it->second;
+}
+
+std::string dtype_name(at::ScalarType t) {
+  for (const auto& [name, type] : dtype_names())
+    if (type == t) return name;
+  return c10::toString(t);
 }
 
 std::vector<graph::ExampleInput> example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o,
@@ -119,6 +133,32 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
     for (const Operator& op : m.operators) stats->op_histogram[builtin_name(op.builtin_code)]++;
   }
   return m;
+}
+
+ModelIo describe_io(const std::string& path, const ConvertOptions& options) {
+  graph::ImportedGraph g = graph::import_torchscript(path);
+  std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
+  try {
+    graph::ValueRecords records(*g.graph, g.inputs, ex);
+    auto spec = [&](const torch::jit::Value* v, size_t i, const std::vector<std::optional<bool>>& overrides) {
+      const graph::ValueRecord& r = records.at(v);
+      IoSpec io;
+      io.name = v->debugName();
+      if (r.tensor) {
+        io.shape = r.tensor->shape;
+        io.dtype = dtype_name(r.tensor->dtype);
+      }
+      io.transposed = io.shape.size() == 4 && options.nchw_transpose;
+      if (i < overrides.size() && overrides[i]) io.transposed = *overrides[i];
+      return io;
+    };
+    ModelIo io;
+    for (size_t i = 0; i < g.inputs.size(); ++i) io.inputs.push_back(spec(g.inputs[i], i, options.input_transpose));
+    for (size_t i = 0; i < g.outputs.size(); ++i) io.outputs.push_back(spec(g.outputs[i], i, options.output_transpose));
+    return io;
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
+  }
 }
 
 std::string dump_graph(const std::string& path) {

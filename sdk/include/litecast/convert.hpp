@@ -46,6 +46,20 @@ struct ConvertStats {
 Model convert(const std::string& torchscript_path, const ConvertOptions& options, const PluginRegistry& plugins,
               ConvertStats* stats = nullptr);
 
+// A model input or output as `litecast export-debug` describes it.
+struct IoSpec {
+  std::string name;
+  std::vector<int64_t> shape;  // PyTorch's (NCHW) shape
+  std::string dtype;           // "float32", "int64", ...
+  bool transposed = false;     // the .tflite holds it NHWC
+};
+struct ModelIo {
+  std::vector<IoSpec> inputs;
+  std::vector<IoSpec> outputs;
+};
+// Inputs and outputs of a TorchScript model under `options` (shapes from one recording run).
+ModelIo describe_io(const std::string& torchscript_path, const ConvertOptions& options);
+
 // The frozen, inlined, simplified TorchScript graph as text (for --dump-graph).
 std::string dump_graph(const std::string& torchscript_path);
 
