@@ -72,7 +72,7 @@ int cmd_convert(const std::vector<std::string>& args) {
       "optimize", po::value(&o.optimize)->default_value(3), "optimisation level; 0 turns graph passes off")(
       "disable-pass", po::value(&o.disabled_passes)->composing(),
       "skip one graph pass by name (repeatable): remove_identities, fold_constants, sink_transposes, "
-      "fuse_bias_add, fuse_activation, merge_reshapes, remove_dead_ops")(
+      "fuse_mul_into_weights, fuse_bias_add, fuse_activation, merge_reshapes, remove_dead_ops")(
       "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
       "json", po::bool_switch(&json), "print the result summary as JSON");
   std::vector<std::string> switch_names;

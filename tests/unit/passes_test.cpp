@@ -214,6 +214,41 @@ TEST(FuseBiasAdd, FoldsChannelVectorIntoBias) {
   EXPECT_EQ(v, (std::vector<float>{11, 22, 33}));
 }
 
+// BatchNorm after a linear layer: MUL and ADD by channel constants fold into weights and bias.
+TEST(FuseMulIntoWeights, BatchNormAfterLinear) {
+  Builder b;
+  b.m.inputs = {b.act("x", {2, 2})};
+  int32_t w = b.constant("w", LC_FLOAT32, {3, 2}, std::vector<float>{1, 2, 3, 4, 5, 6});
+  int32_t bias = b.constant("b", LC_FLOAT32, {3}, std::vector<float>{1, 1, 1});
+  int32_t s = b.constant("s", LC_FLOAT32, {3}, std::vector<float>{2, 3, 4});
+  int32_t t = b.constant("t", LC_FLOAT32, {3}, std::vector<float>{10, 20, 30});
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], w, bias}, {b.act("f", {2, 3})});
+  b.op(LC_OP_MUL, {b.t["f"], s}, {b.act("m", {2, 3})});
+  b.op(LC_OP_ADD, {b.t["m"], t}, {b.act("y", {2, 3})});
+  b.m.outputs = {b.t["y"]};
+  optimize(b.m, 3, {});
+  ASSERT_EQ(histogram(b.m), (std::map<std::string, int>{{"FULLY_CONNECTED", 1}}));
+  auto data = [&](int32_t k, size_t n) {
+    std::vector<float> v(n);
+    std::memcpy(v.data(), b.m.buffers[b.m.tensors[static_cast<size_t>(k)].buffer].data(), n * 4);
+    return v;
+  };
+  EXPECT_EQ(data(b.m.operators[0].inputs[1], 6), (std::vector<float>{2, 4, 9, 12, 20, 24}));
+  EXPECT_EQ(data(b.m.operators[0].inputs[2], 3), (std::vector<float>{12, 23, 34}));
+}
+
+// Twin: a MUL by another activation is no constant scaling.
+TEST(FuseMulIntoWeights, NotForNonConstantFactor) {
+  Builder b;
+  b.m.inputs = {b.act("x", {2, 2}), b.act("z", {2, 3})};
+  int32_t w = b.constant("w", LC_FLOAT32, {3, 2}, std::vector<float>(6, 1.0f));
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], w, -1}, {b.act("f", {2, 3})});
+  b.op(LC_OP_MUL, {b.t["f"], b.t["z"]}, {b.act("y", {2, 3})});
+  b.m.outputs = {b.t["y"]};
+  optimize(b.m, 3, {});
+  EXPECT_EQ(histogram(b.m), (std::map<std::string, int>{{"FULLY_CONNECTED", 1}, {"MUL", 1}}));
+}
+
 TEST(MergeReshapesAndDeadOps, ChainCollapses) {
   Builder b;
   b.m.inputs = {b.act("x", {2, 6})};

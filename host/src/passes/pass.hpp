@@ -26,6 +26,7 @@ PassResult remove_identities(ModelGraph& g);
 PassResult fold_constants(ModelGraph& g);
 PassResult sink_transposes(ModelGraph& g);
 PassResult fuse_activation(ModelGraph& g);
+PassResult fuse_mul_into_weights(ModelGraph& g);
 PassResult fuse_bias_add(ModelGraph& g);
 PassResult merge_reshapes(ModelGraph& g);
 PassResult remove_dead_ops(ModelGraph& g);

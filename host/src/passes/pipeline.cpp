@@ -4,7 +4,8 @@
 //     transpose the layout pass would try to move.
 //  3. sink_transposes: the layout pass; it leaves constants to untranspose and transposes to
 //     cancel, so fold_constants and remove_identities run again in the next round.
-//  4. fuse_bias_add before fuse_activation: conv + add + relu fuses fully only in this order.
+//  4. fuse_mul_into_weights, then fuse_bias_add, then fuse_activation: BatchNorm after a
+//     linear layer (MUL, ADD) and a following relu fold fully only in this order.
 //  5. merge_reshapes, then remove_dead_ops last to sweep what the others orphaned.
 // The rounds repeat until nothing changes, at most 5 (each pass only removes or moves
 // operators downwards, so the fixed point comes quickly).
@@ -27,7 +28,8 @@ struct NamedPass {
 
 constexpr NamedPass kPipeline[] = {
     {"remove_identities", &remove_identities}, {"fold_constants", &fold_constants},
-    {"sink_transposes", &sink_transposes},     {"fuse_bias_add", &fuse_bias_add},
+    {"sink_transposes", &sink_transposes},     {"fuse_mul_into_weights", &fuse_mul_into_weights},
+    {"fuse_bias_add", &fuse_bias_add},
     {"fuse_activation", &fuse_activation},     {"merge_reshapes", &merge_reshapes},
     {"remove_dead_ops", &remove_dead_ops},
 };
