@@ -24,9 +24,12 @@ std::vector<std::optional<bool>> parse_flags(const std::vector<std::string>& val
       size_t end = v.find(',', start);
       if (end == std::string::npos) end = v.size();
       std::string s = v.substr(start, end - start);
-      if (s == "1" || s == "true") out.emplace_back(true);
-      else if (s == "0" || s == "false") out.emplace_back(false);
-      else throw Error(fmt::format("{} '{}': expected 1/0 or true/false per input, e.g. 1,0", what, v));
+      if (s == "1" || s == "true")
+        out.emplace_back(true);
+      else if (s == "0" || s == "false")
+        out.emplace_back(false);
+      else
+        throw Error(fmt::format("{} '{}': expected 1/0 or true/false per input, e.g. 1,0", what, v));
       start = end + 1;
     }
   return out;
@@ -43,6 +46,21 @@ constexpr SeedSwitch kSeedSwitches[] = {
     {"unroll_rnn", "LSTM/GRU as elementwise ops unrolled over time instead of one fused op"},
     {"map_bilstm_to_lstm", "bidirectional LSTM as two unidirectional LSTM ops"},
     {"legacy_gelu", "GELU as the tanh approximation whatever PyTorch used"},
+    {"fuse_quant_dequant", "a quantized model's inputs and outputs stay integer (no QUANTIZE/DEQUANTIZE at its edges)"},
+    {"rewrite_quantizable",
+     "float ops between a dequantize and a quantize (SOFTMAX, BATCH_MATMUL, ...) run on TFLite's int8 kernels"},
+};
+
+// The seed converter's parameters that take a value, by seed name.
+struct SeedValue {
+  const char* name;
+  const char* help;
+};
+constexpr SeedValue kSeedValues[] = {
+    {"quantize_target_type", "integer type a quantized model computes in: int8 (default) or uint8"},
+    {"quantize_input_output_type",
+     "with --fuse-quant-dequant: integer type of the model's inputs and outputs, int8 or uint8 (default: the target "
+     "type)"},
 };
 
 std::string dashed(const char* seed_name) {
@@ -79,6 +97,10 @@ int cmd_convert(const std::vector<std::string>& args) {
   for (const SeedSwitch& sw : kSeedSwitches) switch_names.push_back(dashed(sw.name));
   for (size_t i = 0; i < switch_names.size(); ++i)
     desc.add_options()(switch_names[i].c_str(), po::bool_switch(), kSeedSwitches[i].help);
+  std::vector<std::string> value_names;
+  for (const SeedValue& v : kSeedValues) value_names.push_back(dashed(v.name));
+  for (size_t i = 0; i < value_names.size(); ++i)
+    desc.add_options()(value_names[i].c_str(), po::value<std::string>(), kSeedValues[i].help);
   plugin_opts.add_to(desc);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -98,6 +120,8 @@ int cmd_convert(const std::vector<std::string>& args) {
   o.output_transpose = parse_flags(out_transpose, "--output-transpose");
   for (size_t i = 0; i < switch_names.size(); ++i)
     if (vm[switch_names[i]].as<bool>()) o.options[kSeedSwitches[i].name] = "1";
+  for (size_t i = 0; i < value_names.size(); ++i)
+    if (vm.count(value_names[i])) o.options[kSeedValues[i].name] = vm[value_names[i]].as<std::string>();
   o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
   PluginRegistry reg;
@@ -167,7 +191,9 @@ int cmd_export_debug(const std::vector<std::string>& args) {
   for (const std::string& sh : shapes) command += " --input-shape " + sh;
   for (const std::string& d : dtypes) command += " --input-dtype " + d;
   if (no_nchw) command += " --no-nchw-transpose";
-  nlohmann::json j = {{"model", name + ".pt"}, {"inputs", specs(io.inputs)}, {"outputs", specs(io.outputs)},
+  nlohmann::json j = {{"model", name + ".pt"},
+                      {"inputs", specs(io.inputs)},
+                      {"outputs", specs(io.outputs)},
                       {"convert_command", command}};
   // Both files go through temporary names, renamed only when both are complete.
   fs::path pt = fs::path(out_dir) / (name + ".pt"), js = fs::path(out_dir) / (name + ".json");

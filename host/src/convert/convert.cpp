@@ -5,13 +5,14 @@
 #include "graph/torchscript_import.hpp"
 #include "graph/value_records.hpp"
 #include "passes/pipeline.hpp"
+#include "passes/quantize.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -34,9 +35,10 @@ at::ScalarType parse_dtype(const std::string& s, size_t index) {
   const auto& names = dtype_names();
   auto it = std::find_if(names.begin(), names.end(), [&](const auto& p) { return p.first == s; });
   if (it == names.end())
-    throw Error(fmt::format("--input-dtype {} (input {}): unknown type; use float32, float64, float16, int64, int32, "
-                            "int16, int8, uint8 or bool",
-                            s, index));
+    throw Error(
+        fmt::format("--input-dtype {} (input {}): unknown type; use float32, float64, float16, int64, int32, "
+                    "int16, int8, uint8 or bool",
+                    s, index));
   return it->second;
 }
 
@@ -51,10 +53,11 @@ std::vector<graph::ExampleInput> example_inputs(const graph::ImportedGraph& g, c
   if (o.input_shapes.size() != g.inputs.size()) {
     std::string names;
     for (const auto* v : g.inputs) names += (names.empty() ? "" : ", ") + v->debugName();
-    throw Error(fmt::format("{}: the model has {} input{} ({}) and {} --input-shape {} given; pass one "
-                            "--input-shape per input, e.g. --input-shape 1,3,224,224",
-                            path, g.inputs.size(), g.inputs.size() == 1 ? "" : "s", names, o.input_shapes.size(),
-                            o.input_shapes.size() == 1 ? "was" : "were"));
+    throw Error(
+        fmt::format("{}: the model has {} input{} ({}) and {} --input-shape {} given; pass one "
+                    "--input-shape per input, e.g. --input-shape 1,3,224,224",
+                    path, g.inputs.size(), g.inputs.size() == 1 ? "" : "s", names, o.input_shapes.size(),
+                    o.input_shapes.size() == 1 ? "was" : "were"));
   }
   if (!o.input_dtypes.empty() && o.input_dtypes.size() != g.inputs.size())
     throw Error(fmt::format("{}: {} --input-dtype given for {} inputs", path, o.input_dtypes.size(), g.inputs.size()));
@@ -85,6 +88,15 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point last_;
 };
 
+// QAT graphs: their fake-quant nodes become QUANTIZE+DEQUANTIZE pairs to fold into int8 kernels.
+bool has_fake_quant(const torch::jit::Graph& graph) {
+  for (const torch::jit::Node* n : graph.nodes()) {
+    std::string kind = n->kind().toQualString();
+    if (kind.rfind("aten::fake_quantize_per_", 0) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<int64_t> parse_shape(const std::string& text, const std::string& what) {
@@ -113,6 +125,7 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   graph::ImportedGraph g = graph::import_torchscript(path);
   timer.mark("import");
   std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
+  const passes::QuantizedRewrites quantized = passes::quantized_rewrites(options.options, has_fake_quant(*g.graph));
   Model m;
   try {
     graph::ValueRecords records(*g.graph, g.inputs, ex);
@@ -126,6 +139,8 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   std::map<std::string, int> counters = passes::optimize(
       m, options.optimize, std::set<std::string>(options.disabled_passes.begin(), options.disabled_passes.end()));
   timer.mark("optimize");
+  for (const auto& [k, v] : passes::run_quantized_rewrites(m, quantized)) counters[k] += v;
+  timer.mark("quantize");
   if (stats) {
     stats->pass_counters = counters;
     stats->operators = m.operators.size();

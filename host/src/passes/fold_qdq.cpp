@@ -1,0 +1,309 @@
+// fold_qdq: DEQUANTIZE -> float operator -> QUANTIZE becomes the operator's int8 kernel.
+// The table says, per operator with an int8 kernel in TFLite, where its output quantization
+// comes from (TFLite's int8 quantization spec and LiteRT's kernels): free (any), the input's
+// (data movement, pooling, max/min), shared by all inputs and the output (CONCATENATION's int8
+// kernel does not rescale), or fixed by the kernel.
+#include "passes/quantize.hpp"
+
+#include <litecast/plugin.h>
+#include <litecast/tflite_ops.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+namespace litecast::passes {
+
+namespace {
+
+enum class Out { kFree, kSameAsInput, kSameAll, kFixed };
+
+struct Kernel {
+  int32_t code;
+  Out out;
+  float scale = 0;  // kFixed (int8)
+  int64_t zero_point = 0;
+  int weight = -1;  // input slot of a weight that must come quantized
+  int bias = -1;    // input slot of a float bias that becomes int32
+  int32_t weight_axis = 0;
+  int activation = 0;  // input slot whose scale scales the bias
+};
+
+const Kernel kKernels[] = {
+    {LC_OP_CONV_2D, Out::kFree, 0, 0, 1, 2, 0, 0},
+    {LC_OP_DEPTHWISE_CONV_2D, Out::kFree, 0, 0, 1, 2, 3, 0},
+    {LC_OP_FULLY_CONNECTED, Out::kFree, 0, 0, 1, 2, 0, 0},
+    {LC_OP_TRANSPOSE_CONV, Out::kFree, 0, 0, 1, 3, 0, 2},
+    {LC_OP_ADD, Out::kFree},
+    {LC_OP_SUB, Out::kFree},
+    {LC_OP_MUL, Out::kFree},
+    {LC_OP_BATCH_MATMUL, Out::kFree},
+    {LC_OP_MEAN, Out::kFree},
+    {LC_OP_SUM, Out::kFree},
+    {LC_OP_RELU, Out::kFree},
+    {LC_OP_RELU6, Out::kFree},
+    {LC_OP_LEAKY_RELU, Out::kFree},
+    {LC_OP_HARD_SWISH, Out::kFree},
+    {LC_OP_PRELU, Out::kFree},
+    {LC_OP_ABS, Out::kFree},
+    {LC_OP_RSQRT, Out::kFree},
+    {LC_OP_SQUARED_DIFFERENCE, Out::kFree},
+    {LC_OP_GELU, Out::kFree},
+    {LC_OP_ELU, Out::kFree},
+    {LC_OP_MAX_POOL_2D, Out::kSameAsInput},
+    {LC_OP_AVERAGE_POOL_2D, Out::kSameAsInput},
+    {LC_OP_RESHAPE, Out::kSameAsInput},
+    {LC_OP_TRANSPOSE, Out::kSameAsInput},
+    {LC_OP_PAD, Out::kSameAsInput},
+    {LC_OP_MIRROR_PAD, Out::kSameAsInput},
+    {LC_OP_SQUEEZE, Out::kSameAsInput},
+    {LC_OP_EXPAND_DIMS, Out::kSameAsInput},
+    {LC_OP_SLICE, Out::kSameAsInput},
+    {LC_OP_STRIDED_SLICE, Out::kSameAsInput},
+    {LC_OP_GATHER, Out::kSameAsInput},
+    {LC_OP_SPACE_TO_DEPTH, Out::kSameAsInput},
+    {LC_OP_DEPTH_TO_SPACE, Out::kSameAsInput},
+    {LC_OP_RESIZE_BILINEAR, Out::kSameAsInput},
+    {LC_OP_RESIZE_NEAREST_NEIGHBOR, Out::kSameAsInput},
+    {LC_OP_REDUCE_MAX, Out::kSameAsInput},
+    {LC_OP_REDUCE_MIN, Out::kSameAsInput},
+    {LC_OP_SPLIT, Out::kSameAsInput},
+    {LC_OP_SPLIT_V, Out::kSameAsInput},
+    {LC_OP_TILE, Out::kSameAsInput},
+    {LC_OP_UNPACK, Out::kSameAsInput},
+    {LC_OP_BROADCAST_TO, Out::kSameAsInput},
+    {LC_OP_CONCATENATION, Out::kSameAll},
+    {LC_OP_PACK, Out::kSameAll},
+    {LC_OP_MAXIMUM, Out::kSameAll},
+    {LC_OP_MINIMUM, Out::kSameAll},
+    {LC_OP_LOGISTIC, Out::kFixed, 1.0f / 256, -128},
+    {LC_OP_SOFTMAX, Out::kFixed, 1.0f / 256, -128},
+    {LC_OP_TANH, Out::kFixed, 1.0f / 128, 0},
+    {LC_OP_LOG_SOFTMAX, Out::kFixed, 16.0f / 256, 127},
+    {LC_OP_L2_NORMALIZATION, Out::kFixed, 1.0f / 128, 0},
+};
+
+const Kernel* kernel_of(int32_t code) {
+  for (const Kernel& k : kKernels)
+    if (k.code == code) return &k;
+  return nullptr;
+}
+
+bool per_tensor_int8(const Tensor& t) {
+  return t.type == LC_INT8 && t.quant.scales.size() == 1;
+}
+
+Quantization per_tensor(float scale, int64_t zero_point) {
+  Quantization q;
+  q.scales = {scale};
+  q.zero_points = {zero_point};
+  return q;
+}
+
+// A float constant's own int8 range: [min(v, 0), max(v, 0)] over 255 steps.
+Quantization own_range(const std::vector<float>& v) {
+  float lo = 0, hi = 0;
+  for (float x : v) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+  int64_t zp = static_cast<int64_t>(std::lround(-128.0 - lo / scale));
+  return per_tensor(scale, std::clamp<int64_t>(zp, -128, 127));
+}
+
+int32_t int8_constant(ModelGraph& g, int32_t from, const Quantization& q) {
+  std::vector<float> v = g.floats(from);
+  std::vector<int8_t> data(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    data[i] = static_cast<int8_t>(quantize_value(v[i], q.scales[0], q.zero_points[0], -128, 127));
+  Tensor src = g.tensor(from);
+  int32_t t = g.add_constant(src.name + "/int8", LC_INT8, src.shape, data);
+  g.tensor(t).quant = q;
+  return t;
+}
+
+// A float bias as int32 with scale input scale x weight scale (per output channel).
+int32_t int32_bias(ModelGraph& g, int32_t from, float input_scale, const Quantization& wq) {
+  std::vector<float> v = g.floats(from);
+  Quantization q;
+  q.quantized_axis = 0;
+  std::vector<int32_t> data(v.size());
+  for (size_t c = 0; c < v.size(); ++c) {
+    float ws = wq.scales.size() == 1 ? wq.scales[0] : wq.scales.at(c);
+    if (wq.scales.size() > 1 || c == 0) {
+      q.scales.push_back(input_scale * ws);
+      q.zero_points.push_back(0);
+    }
+    double r = std::nearbyint(static_cast<double>(v[c]) / (static_cast<double>(input_scale) * ws));
+    data[c] = static_cast<int32_t>(std::clamp(r, -2147483648.0, 2147483647.0));
+  }
+  Tensor src = g.tensor(from);
+  int32_t t = g.add_constant(src.name + "/int32", LC_INT32, src.shape, data);
+  g.tensor(t).quant = q;
+  return t;
+}
+
+// The int8 tensor a DEQUANTIZE reads, when `t` is such an op's output; -1 otherwise.
+int32_t dequantized_from(ModelGraph& g, int32_t t) {
+  int32_t p = g.producer(t);
+  if (p < 0 || g.removed(static_cast<size_t>(p)) || g.op(static_cast<size_t>(p)).builtin_code != LC_OP_DEQUANTIZE)
+    return -1;
+  int32_t src = g.op(static_cast<size_t>(p)).inputs.at(0);
+  return g.tensor(src).type == LC_INT8 && !g.tensor(src).quant.empty() ? src : -1;
+}
+
+// Operator `k`'s QUANTIZE consumers of output `t`, when those are all its consumers.
+std::optional<std::vector<int32_t>> quantize_consumers(ModelGraph& g, int32_t t) {
+  if (g.is_model_output(t) || g.consumers(t).empty()) return std::nullopt;
+  std::vector<int32_t> qs;
+  for (int32_t c : g.consumers(t)) {
+    const Operator& q = g.op(static_cast<size_t>(c));
+    if (q.builtin_code != LC_OP_QUANTIZE || !per_tensor_int8(g.tensor(q.outputs.at(0)))) return std::nullopt;
+    qs.push_back(c);
+  }
+  return qs;
+}
+
+Operator requantize(int32_t in, int32_t out) {
+  return Operator{LC_OP_QUANTIZE, "", 1, {in}, {out}, {}, {}};
+}
+
+// Folds operator k; false (nothing changed) when its neighbourhood does not fit.
+bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
+  Operator op = g.op(k);
+  std::vector<int32_t> inputs = op.inputs;
+  std::vector<int> activations;  // input slots rewired to an int8 source
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int32_t t = inputs[i];
+    if (t < 0 || g.tensor(t).type != LC_FLOAT32) continue;
+    if (g.is_constant(t)) {
+      if (static_cast<int>(i) == r.weight) return false;  // a float weight stays float
+      continue;
+    }
+    int32_t src = dequantized_from(g, t);
+    if (src < 0) return false;
+    const Tensor& s = g.tensor(src);
+    if (static_cast<int>(i) == r.weight) {
+      if (!g.is_constant(src)) return false;
+      for (int64_t z : s.quant.zero_points)
+        if (z != 0) return false;  // TFLite's int8 weights are symmetric
+      if (s.quant.scales.size() > 1 && s.quant.quantized_axis != r.weight_axis) return false;
+    } else {
+      if (s.quant.scales.size() != 1) return false;
+      activations.push_back(static_cast<int>(i));
+    }
+    inputs[i] = src;
+  }
+  if (activations.empty()) return false;
+  std::vector<std::vector<int32_t>> quantizes;
+  for (int32_t t : op.outputs) {
+    if (g.tensor(t).type != LC_FLOAT32) return false;
+    auto qs = quantize_consumers(g, t);
+    if (!qs) return false;
+    quantizes.push_back(*qs);
+  }
+  if (op.outputs.empty()) return false;
+
+  const Quantization wanted = g.tensor(g.op(static_cast<size_t>(quantizes[0][0])).outputs[0]).quant;
+  Quantization out_q;
+  switch (r.out) {
+    case Out::kFree:
+    case Out::kSameAll:
+      out_q = wanted;
+      break;
+    case Out::kSameAsInput:
+      out_q = g.tensor(inputs[static_cast<size_t>(activations[0])]).quant;
+      break;
+    case Out::kFixed:
+      out_q = per_tensor(r.scale, r.zero_point);
+      break;
+  }
+
+  // Constants: the bias in int32, others in int8 with the output's range (where the kernel
+  // shares one quantization) or their own.
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    int32_t t = inputs[i];
+    if (t < 0 || !g.is_constant(t) || g.tensor(t).type != LC_FLOAT32) continue;
+    if (static_cast<int>(i) == r.bias) {
+      if (r.weight < 0 || static_cast<size_t>(r.weight) >= inputs.size()) return false;
+      float in_scale = g.tensor(inputs[static_cast<size_t>(r.activation)]).quant.scales.at(0);
+      inputs[i] = int32_bias(g, t, in_scale, g.tensor(inputs[static_cast<size_t>(r.weight)]).quant);
+    } else {
+      bool shared = r.out == Out::kSameAll || r.out == Out::kSameAsInput;
+      inputs[i] = int8_constant(g, t, shared ? out_q : own_range(g.floats(t)));
+    }
+  }
+  // Inputs of a shared-quantization kernel are requantized to the output's quantization.
+  size_t inserted = 0;
+  if (r.out == Out::kSameAll) {
+    for (int i : activations) {
+      int32_t& t = inputs[static_cast<size_t>(i)];
+      if (g.tensor(t).quant == out_q) continue;
+      Tensor src = g.tensor(t);
+      int32_t rq = g.add_tensor(src.name + "/requantized", LC_INT8, src.shape);
+      g.tensor(rq).quant = out_q;
+      g.insert_op(k + inserted, requantize(t, rq));
+      ++inserted;
+      t = rq;
+    }
+  }
+  k += inserted;
+  Operator& folded = g.op(k);
+  folded.inputs = inputs;
+  for (size_t j = 0; j < folded.outputs.size(); ++j) {
+    Tensor& o = g.tensor(folded.outputs[j]);
+    o.type = LC_INT8;
+    o.quant = out_q;
+  }
+  g.rebuild();
+  // QUANTIZEs asking for the quantization the kernel produces go; the others requantize.
+  for (size_t j = 0; j < op.outputs.size(); ++j)
+    for (int32_t q : quantizes[j]) {
+      size_t qi = static_cast<size_t>(q) + inserted;
+      if (g.tensor(g.op(qi).outputs[0]).quant == out_q) g.bypass(qi);
+    }
+  g.rebuild();
+  return true;
+}
+
+// QUANTIZE(DEQUANTIZE(x)): x itself when the quantizations agree, else a requantization of x.
+bool collapse(ModelGraph& g, size_t k) {
+  Operator& q = g.op(k);
+  int32_t src = dequantized_from(g, q.inputs.at(0));
+  if (src < 0 || !per_tensor_int8(g.tensor(src))) return false;
+  q.inputs[0] = src;
+  if (g.tensor(src).quant == g.tensor(q.outputs[0]).quant && g.tensor(q.outputs[0]).type == LC_INT8) {
+    g.rebuild();
+    if (!g.bypass(k)) return true;  // stays a (no-op) requantization
+  }
+  g.rebuild();
+  return true;
+}
+
+}  // namespace
+
+int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, int32_t qmax) {
+  double q = std::nearbyint(static_cast<double>(x) / scale) + static_cast<double>(zero_point);
+  return static_cast<int32_t>(std::clamp(q, static_cast<double>(qmin), static_cast<double>(qmax)));
+}
+
+PassResult fold_qdq(ModelGraph& g) {
+  PassResult r;
+  for (size_t k = 0; k < g.model().operators.size(); ++k) {
+    if (g.removed(k)) continue;
+    int32_t code = g.op(k).builtin_code;
+    if (code == LC_OP_QUANTIZE) {
+      if (collapse(g, k)) r.counters["collapsed"]++;
+      continue;
+    }
+    const Kernel* kernel = kernel_of(code);
+    if (kernel && fold(g, k, *kernel)) r.counters["folded"]++;
+  }
+  remove_dead_ops(g);
+  g.compact();
+  return r;
+}
+
+}  // namespace litecast::passes

@@ -1,0 +1,55 @@
+// Rewrites of quantized graphs that run once after the optimisation rounds (they change what
+// the model computes in, not how fast): folding QUANTIZE/DEQUANTIZE pairs into integer
+// kernels, the uint8 target type, and integer model inputs and outputs.
+#ifndef LITECAST_HOST_PASSES_QUANTIZE_HPP
+#define LITECAST_HOST_PASSES_QUANTIZE_HPP
+
+#include <litecast/plugin.h>
+
+#include "passes/pass.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace litecast::passes {
+
+// An operator whose float inputs all come from DEQUANTIZE (int8), whose float outputs all go
+// to QUANTIZE (int8), and which TFLite has an int8 kernel for, becomes that int8 kernel
+// (--rewrite-quantizable, and QAT graphs whose fake-quant nodes became QUANTIZE+DEQUANTIZE).
+// Weights must come from a dequantized int8 constant; float biases become int32 with scale
+// input scale x weight scale; other float constants get a range of their own. Where the
+// kernel fixes its output quantization (SOFTMAX, LOGISTIC, ...) or keeps its input's
+// (MAX_POOL_2D, RESHAPE, ...) and the QUANTIZE asks for another, that QUANTIZE stays as a
+// requantization. DEQUANTIZE followed by QUANTIZE collapses the same way.
+PassResult fold_qdq(ModelGraph& g);
+
+// Every per-tensor int8 tensor becomes uint8 with zero point + 128 (constants shifted), the
+// legacy asymmetric uint8 scheme. Per-channel weights have no uint8 kernels in TFLite: they are
+// an error naming the tensor.
+PassResult to_uint8(ModelGraph& g);
+
+// Model inputs read only by QUANTIZE and outputs written by DEQUANTIZE become integer
+// (`io_type` LC_INT8 or LC_UINT8): the QUANTIZE/DEQUANTIZE go, or stay as a requantization
+// between int8 and uint8 when the model computes in the other type.
+PassResult fuse_quant_dequant(ModelGraph& g, int32_t io_type);
+
+// The quantization options by the seed's names (quantize_target_type, fuse_quant_dequant,
+// quantize_input_output_type, rewrite_quantizable), validated: a bad value is an error naming
+// the option. `qat`: the model has fake-quant nodes, whose graphs always fold.
+struct QuantizedRewrites {
+  bool fold = false;
+  int32_t target_type = LC_INT8;
+  bool fuse_io = false;
+  int32_t io_type = LC_INT8;
+};
+QuantizedRewrites quantized_rewrites(const std::map<std::string, std::string>& options, bool qat);
+// Runs them in order (fold, target type, model I/O); returns the counters by "pass.counter".
+std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewrites& r);
+
+// Affine quantization helpers shared by the passes above.
+int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, int32_t qmax);
+
+}  // namespace litecast::passes
+
+#endif

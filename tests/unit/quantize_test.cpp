@@ -1,0 +1,235 @@
+// The quantized-graph rewrites on hand-built models: folding DEQUANTIZE -> op -> QUANTIZE,
+// the uint8 target type and integer model I/O, each with a twin where it must not fire.
+// Their numerics are covered end to end (tests/e2e: quantized models run in LiteRT).
+#include "passes/quantize.hpp"
+#include "model_builder.hpp"
+
+#include <litecast/error.hpp>
+
+#include <gtest/gtest.h>
+
+namespace litecast::passes {
+namespace {
+
+Quantization q(float scale, int64_t zp) {
+  return Quantization{{scale}, {zp}, 0};
+}
+
+std::vector<std::string> op_names(const Model& m) {
+  std::vector<std::string> v;
+  for (const Operator& o : m.operators) v.push_back(builtin_name(o.builtin_code));
+  return v;
+}
+
+const Tensor& tensor(const Model& m, int32_t t) {
+  return m.tensors[static_cast<size_t>(t)];
+}
+
+template <class T>
+std::vector<T> data(const Model& m, int32_t t) {
+  const auto& b = m.buffers[tensor(m, t).buffer];
+  std::vector<T> v(b.size() / sizeof(T));
+  std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+// x -> QUANTIZE(int8) -> DEQUANTIZE -> `mid` -> SOFTMAX -> QUANTIZE(out) -> DEQUANTIZE -> y
+struct SoftmaxChain {
+  Builder b;
+  explicit SoftmaxChain(Quantization out) {
+    b.m.inputs = {b.act("x", {1, 8})};
+    b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {1, 8})});
+    b.m.tensors.back().type = LC_INT8;
+    b.m.tensors.back().quant = q(0.05f, 3);
+    b.op(LC_OP_DEQUANTIZE, {b.t["xq"]}, {b.act("xd", {1, 8})});
+    b.op(LC_OP_SOFTMAX, {b.t["xd"]}, {b.act("s", {1, 8})}, {{"beta", 1.0}});
+    b.op(LC_OP_QUANTIZE, {b.t["s"]}, {b.act("sq", {1, 8})});
+    b.m.tensors.back().type = LC_INT8;
+    b.m.tensors.back().quant = out;
+    b.op(LC_OP_DEQUANTIZE, {b.t["sq"]}, {b.act("y", {1, 8})});
+    b.m.outputs = {b.t["y"]};
+  }
+};
+
+TEST(FoldQdq, SoftmaxRunsOnItsInt8Kernel) {
+  SoftmaxChain c(q(1.0f / 256, -128));
+  ModelGraph g(c.b.m);
+  EXPECT_EQ(fold_qdq(g).counters["folded"], 1);
+  ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "SOFTMAX", "DEQUANTIZE"}));
+  const Operator& sm = c.b.m.operators[1];
+  EXPECT_EQ(tensor(c.b.m, sm.inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor(c.b.m, sm.outputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor(c.b.m, sm.outputs[0]).quant, q(1.0f / 256, -128));
+  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).name, "y");
+}
+
+// SOFTMAX's int8 kernel fixes its output quantization: another one is a requantization.
+TEST(FoldQdq, FixedOutputQuantizationRequantizes) {
+  SoftmaxChain c(q(1.0f / 128, 0));
+  ModelGraph g(c.b.m);
+  fold_qdq(g);
+  ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "SOFTMAX", "QUANTIZE", "DEQUANTIZE"}));
+  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[1].outputs[0]).quant, q(1.0f / 256, -128));
+  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].outputs[0]).quant, q(1.0f / 128, 0));
+}
+
+// A float op whose output is also a model output stays float.
+TEST(FoldQdq, FloatOutputStaysFloat) {
+  SoftmaxChain c(q(1.0f / 256, -128));
+  c.b.m.outputs.push_back(c.b.t["s"]);
+  ModelGraph g(c.b.m);
+  EXPECT_EQ(fold_qdq(g).counters["folded"], 0);
+  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].inputs[0]).type, LC_FLOAT32);
+}
+
+// A QAT convolution: dequantized per-channel int8 weights and a float bias.
+struct QatConv {
+  Builder b;
+  explicit QatConv(bool quantized_weight) {
+    b.m.inputs = {b.act("x", {1, 2, 2, 1})};
+    b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {1, 2, 2, 1})});
+    b.m.tensors.back().type = LC_INT8;
+    b.m.tensors.back().quant = q(0.5f, -10);
+    b.op(LC_OP_DEQUANTIZE, {b.t["xq"]}, {b.act("xd", {1, 2, 2, 1})});
+    int32_t w;
+    if (quantized_weight) {
+      int32_t wq = b.constant("wq", LC_INT8, {2, 1, 1, 1}, std::vector<int8_t>{100, -50});
+      b.m.tensors.back().quant = Quantization{{0.01f, 0.02f}, {0, 0}, 0};
+      b.op(LC_OP_DEQUANTIZE, {wq}, {w = b.act("w", {2, 1, 1, 1})});
+    } else {
+      w = b.constant("w", LC_FLOAT32, {2, 1, 1, 1}, std::vector<float>{1.0f, -1.0f});
+    }
+    int32_t bias = b.constant("bias", LC_FLOAT32, {2}, std::vector<float>{0.25f, -1.0f});
+    b.op(LC_OP_CONV_2D, {b.t["xd"], w, bias}, {b.act("c", {1, 2, 2, 2})},
+         {{"stride_w", int64_t{1}}, {"stride_h", int64_t{1}}});
+    b.op(LC_OP_QUANTIZE, {b.t["c"]}, {b.act("cq", {1, 2, 2, 2})});
+    b.m.tensors.back().type = LC_INT8;
+    b.m.tensors.back().quant = q(0.1f, 5);
+    b.op(LC_OP_DEQUANTIZE, {b.t["cq"]}, {b.act("y", {1, 2, 2, 2})});
+    b.m.outputs = {b.t["y"]};
+  }
+};
+
+TEST(FoldQdq, QatConvolutionGetsInt8WeightsAndInt32Bias) {
+  QatConv c(true);
+  ModelGraph g(c.b.m);
+  fold_qdq(g);
+  ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "CONV_2D", "DEQUANTIZE"}));
+  const Operator& conv = c.b.m.operators[1];
+  EXPECT_EQ(tensor(c.b.m, conv.inputs[1]).type, LC_INT8);
+  const Tensor& bias = tensor(c.b.m, conv.inputs[2]);
+  ASSERT_EQ(bias.type, LC_INT32);
+  EXPECT_EQ(bias.quant.scales, (std::vector<float>{0.5f * 0.01f, 0.5f * 0.02f}));
+  EXPECT_EQ(data<int32_t>(c.b.m, conv.inputs[2]), (std::vector<int32_t>{50, -100}));
+  EXPECT_EQ(tensor(c.b.m, conv.outputs[0]).quant, q(0.1f, 5));
+}
+
+TEST(FoldQdq, FloatWeightsStayFloat) {
+  QatConv c(false);
+  ModelGraph g(c.b.m);
+  EXPECT_EQ(fold_qdq(g).counters["folded"], 0);
+  EXPECT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "DEQUANTIZE", "CONV_2D", "QUANTIZE", "DEQUANTIZE"}));
+}
+
+// CONCATENATION's int8 kernel does not rescale: inputs with another quantization are
+// requantized to the output's first.
+TEST(FoldQdq, ConcatenationRequantizesItsInputs) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4})};
+  b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("a", {1, 4})});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(0.1f, 0);
+  b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("b", {1, 4})});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(0.2f, 0);
+  b.op(LC_OP_DEQUANTIZE, {b.t["a"]}, {b.act("ad", {1, 4})});
+  b.op(LC_OP_DEQUANTIZE, {b.t["b"]}, {b.act("bd", {1, 4})});
+  b.op(LC_OP_CONCATENATION, {b.t["ad"], b.t["bd"]}, {b.act("c", {1, 8})}, {{"axis", int64_t{1}}});
+  b.op(LC_OP_QUANTIZE, {b.t["c"]}, {b.act("cq", {1, 8})});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(0.2f, 0);
+  b.op(LC_OP_DEQUANTIZE, {b.t["cq"]}, {b.act("y", {1, 8})});
+  b.m.outputs = {b.t["y"]};
+  ModelGraph g(b.m);
+  fold_qdq(g);
+  ASSERT_EQ(op_names(b.m),
+            (std::vector<std::string>{"QUANTIZE", "QUANTIZE", "QUANTIZE", "CONCATENATION", "DEQUANTIZE"}));
+  const Operator& cat = b.m.operators[3];
+  for (int32_t in : cat.inputs) EXPECT_EQ(tensor(b.m, in).quant, q(0.2f, 0));
+}
+
+TEST(ToUint8, ShiftsZeroPointsAndConstants) {
+  QatConv c(true);
+  c.b.m.tensors[static_cast<size_t>(c.b.t["wq"])].quant = q(0.01f, 0);
+  ModelGraph g(c.b.m);
+  fold_qdq(g);
+  to_uint8(g);
+  const Operator& conv = c.b.m.operators[1];
+  EXPECT_EQ(tensor(c.b.m, conv.inputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor(c.b.m, conv.inputs[0]).quant, q(0.5f, 118));
+  EXPECT_EQ(tensor(c.b.m, conv.inputs[1]).quant, q(0.01f, 128));
+  EXPECT_EQ(data<uint8_t>(c.b.m, conv.inputs[1]), (std::vector<uint8_t>{228, 78}));
+  EXPECT_EQ(tensor(c.b.m, conv.inputs[2]).type, LC_INT32);  // the bias keeps int32
+}
+
+TEST(ToUint8, PerChannelWeightsAreAnError) {
+  QatConv c(true);
+  ModelGraph g(c.b.m);
+  fold_qdq(g);
+  try {
+    to_uint8(g);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'wq'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(FuseQuantDequant, IntegerInputsAndOutputs) {
+  SoftmaxChain c(q(1.0f / 256, -128));
+  ModelGraph g(c.b.m);
+  fold_qdq(g);
+  fuse_quant_dequant(g, LC_INT8);
+  EXPECT_EQ(op_names(c.b.m), (std::vector<std::string>{"SOFTMAX"}));
+  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).name, "x");
+  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).name, "y");
+  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).type, LC_INT8);
+}
+
+// uint8 model I/O around an int8 model: the QUANTIZE/DEQUANTIZE become requantizations.
+TEST(FuseQuantDequant, OtherIoTypeRequantizes) {
+  SoftmaxChain c(q(1.0f / 256, -128));
+  ModelGraph g(c.b.m);
+  fold_qdq(g);
+  fuse_quant_dequant(g, LC_UINT8);
+  ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "SOFTMAX", "QUANTIZE"}));
+  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).quant, q(0.05f, 131));
+  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).quant, q(1.0f / 256, 0));
+}
+
+// A float input read by a float op stays float.
+TEST(FuseQuantDequant, FloatModelUnchanged) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4})};
+  b.op(LC_OP_RELU, {b.t["x"]}, {b.act("y", {1, 4})});
+  b.m.outputs = {b.t["y"]};
+  ModelGraph g(b.m);
+  EXPECT_FALSE(fuse_quant_dequant(g, LC_INT8).changed());
+  EXPECT_EQ(op_names(b.m), (std::vector<std::string>{"RELU"}));
+}
+
+TEST(QuantizedRewrites, OptionValuesAreChecked) {
+  EXPECT_THROW(quantized_rewrites({{"quantize_target_type", "int4"}}, false), Error);
+  QuantizedRewrites r = quantized_rewrites({{"quantize_target_type", "uint8"}, {"fuse_quant_dequant", "1"}}, false);
+  EXPECT_EQ(r.target_type, LC_UINT8);
+  EXPECT_EQ(r.io_type, LC_UINT8);
+  EXPECT_TRUE(r.fuse_io);
+  EXPECT_FALSE(r.fold);
+  EXPECT_TRUE(quantized_rewrites({}, true).fold);
+}
+
+}  // namespace
+}  // namespace litecast::passes
