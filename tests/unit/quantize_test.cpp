@@ -86,7 +86,7 @@ TEST(FoldQdq, FloatOutputStaysFloat) {
 // A QAT convolution: dequantized per-channel int8 weights and a float bias.
 struct QatConv {
   Builder b;
-  explicit QatConv(bool quantized_weight) {
+  explicit QatConv(bool quantized_weight, bool on_grid = false) {
     b.m.inputs = {b.act("x", {1, 2, 2, 1})};
     b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {1, 2, 2, 1})});
     b.m.tensors.back().type = LC_INT8;
@@ -98,7 +98,11 @@ struct QatConv {
       b.m.tensors.back().quant = Quantization{{0.01f, 0.02f}, {0, 0}, 0};
       b.op(LC_OP_DEQUANTIZE, {wq}, {w = b.act("w", {2, 1, 1, 1})});
     } else {
-      w = b.constant("w", LC_FLOAT32, {2, 1, 1, 1}, std::vector<float>{1.0f, -1.0f});
+      // What a folded fake-quant leaves (channel 0: multiples of 0.01, channel 1 of 0.02), or
+      // weights on no int8 grid (channel 1 holds 1 and 1/sqrt(2)).
+      std::vector<float> v = on_grid ? std::vector<float>{1.00f, -0.37f, 2.54f, 0.02f}
+                                     : std::vector<float>{1.00f, -0.37f, 1.0f, 0.70710678f};
+      w = b.constant("w", LC_FLOAT32, {2, 1, 1, 2}, v);
     }
     int32_t bias = b.constant("bias", LC_FLOAT32, {2}, std::vector<float>{0.25f, -1.0f});
     b.op(LC_OP_CONV_2D, {b.t["xd"], w, bias}, {b.act("c", {1, 2, 2, 2})},
@@ -125,7 +129,17 @@ TEST(FoldQdq, QatConvolutionGetsInt8WeightsAndInt32Bias) {
   EXPECT_EQ(tensor(c.b.m, conv.outputs[0]).quant, q(0.1f, 5));
 }
 
-TEST(FoldQdq, FloatWeightsStayFloat) {
+TEST(FoldQdq, FloatWeightsOnAnInt8GridFold) {
+  QatConv c(false, true);
+  ModelGraph g(c.b.m);
+  EXPECT_EQ(fold_qdq(g).counters["folded"], 1);
+  const Tensor& w = tensor(c.b.m, c.b.m.operators[1].inputs[1]);
+  ASSERT_EQ(w.type, LC_INT8);
+  EXPECT_EQ(w.quant.scales, (std::vector<float>{1.0f / 100, 2.54f / 127}));
+  EXPECT_EQ(data<int8_t>(c.b.m, c.b.m.operators[1].inputs[1]), (std::vector<int8_t>{100, -37, 127, 1}));
+}
+
+TEST(FoldQdq, FloatWeightsOffGridStayFloat) {
   QatConv c(false);
   ModelGraph g(c.b.m);
   EXPECT_EQ(fold_qdq(g).counters["folded"], 0);

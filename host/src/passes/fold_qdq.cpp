@@ -145,6 +145,53 @@ int32_t int32_bias(ModelGraph& g, int32_t from, float input_scale, const Quantiz
   return t;
 }
 
+// `t` (float, constant) as symmetric int8 with one scale per slice along `axis`, when every
+// value is exactly k x scale for integers |k| <= 127 (or -128); -1 otherwise. The scale is
+// max|w| / k for the largest k that fits: any exact grid computes the same real values.
+int32_t exact_int8_weights(ModelGraph& g, int32_t t, int32_t axis) {
+  const Tensor src = g.tensor(t);
+  std::vector<float> w = g.floats(t);
+  if (w.empty() || axis < 0 || static_cast<size_t>(axis) >= src.shape.size()) return -1;
+  const size_t channels = static_cast<size_t>(src.shape[static_cast<size_t>(axis)]);
+  size_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < src.shape.size(); ++d) inner *= static_cast<size_t>(src.shape[d]);
+  auto channel_of = [&](size_t i) { return (i / inner) % channels; };
+  std::vector<std::vector<float>> per_channel(channels);
+  for (size_t i = 0; i < w.size(); ++i) per_channel[channel_of(i)].push_back(w[i]);
+  std::vector<float> scale(channels, 1.0f);
+  for (size_t c = 0; c < channels; ++c) {
+    const std::vector<float>& v = per_channel[c];
+    float amax = 0;
+    bool negative = false;
+    for (float x : v)
+      if (std::fabs(x) > amax) {
+        amax = std::fabs(x);
+        negative = x < 0;
+      }
+    if (amax == 0.0f) continue;  // an all-zero channel: any scale
+    bool found = false;
+    for (int k = negative ? 128 : 127; k >= 1 && !found; --k) {
+      const float s = amax / static_cast<float>(k);
+      found = true;
+      for (size_t i = 0; found && i < v.size(); ++i) {
+        const double q = static_cast<double>(v[i]) / s;
+        found = std::fabs(q - std::nearbyint(q)) < 1e-3 && q >= -128.5 && q <= 127.5;
+      }
+      if (found) scale[c] = s;
+    }
+    if (!found) return -1;
+  }
+  std::vector<int8_t> data(w.size());
+  for (size_t i = 0; i < w.size(); ++i)
+    data[i] = static_cast<int8_t>(quantize_value(w[i], scale[channel_of(i)], 0, -128, 127));
+  int32_t out = g.add_constant(src.name + "/int8", LC_INT8, src.shape, data);
+  Quantization& q = g.tensor(out).quant;
+  q.scales = scale;
+  q.zero_points.assign(channels, 0);
+  q.quantized_axis = axis;
+  return out;
+}
+
 // The int8 tensor a DEQUANTIZE reads, when `t` is such an op's output; -1 otherwise.
 int32_t dequantized_from(ModelGraph& g, int32_t t) {
   int32_t p = g.producer(t);
@@ -179,7 +226,13 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
     int32_t t = inputs[i];
     if (t < 0 || g.tensor(t).type != LC_FLOAT32) continue;
     if (g.is_constant(t)) {
-      if (static_cast<int>(i) == r.weight) return false;  // a float weight stays float
+      if (static_cast<int>(i) == r.weight) {
+        // Fake-quantized weights arrive as float constants on their int8 grid (the constant
+        // expression was evaluated); weights off any such grid keep the operator float.
+        int32_t w = exact_int8_weights(g, t, r.weight_axis);
+        if (w < 0) return false;
+        inputs[i] = w;
+      }
       continue;
     }
     int32_t src = dequantized_from(g, t);
