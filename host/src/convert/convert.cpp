@@ -126,6 +126,8 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   std::map<std::string, int> counters = passes::optimize(
       m, options.optimize, std::set<std::string>(options.disabled_passes.begin(), options.disabled_passes.end()));
   timer.mark("optimize");
+  for (const auto& [k, v] : passes::convert_weights(m, options.weights)) counters[k] += v;
+  timer.mark("weights");
   if (stats) {
     stats->pass_counters = counters;
     stats->operators = m.operators.size();
