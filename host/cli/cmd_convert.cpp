@@ -50,7 +50,8 @@ constexpr SeedSwitch kSeedSwitches[] = {
 // so they come with --no-... switches.
 struct WeightFlags {
   bool dynamic = false, dynamic_alias = false, per_channel = false, no_asym = false, asym = false;
-  bool conv = false, no_conv = false, fp16 = false, fp16_alias = false, bf16 = false, group = false;
+  bool conv = false, no_conv = false, fp16 = false, fp16_alias = false, bf16 = false, bf16_alias = false;
+  bool group = false;
   std::vector<std::string> exclude;
 
   void add_to(po::options_description& desc) {
@@ -71,13 +72,14 @@ struct WeightFlags {
         "(repeatable, or comma-separated)")("float16-quantization", po::bool_switch(&fp16),
                                             "float32 weights stored as FLOAT16 and read through DEQUANTIZE")(
         "float16", po::bool_switch(&fp16_alias), "alias of --float16-quantization")(
+        "bf16", po::bool_switch(&bf16_alias), "alias of --bfloat16-quantization")(
         "bfloat16-quantization", po::bool_switch(&bf16),
         "refused: TFLite kernels take no bfloat16 weights (see docs/quantization.md); use --float16")(
         "group-tensors", po::bool_switch(&group), "store identical constant tensors once");
   }
 
   void apply(ConvertOptions::Weights& w) const {
-    if (bf16)
+    if (bf16 || bf16_alias)
       throw Error(
           "--bfloat16-quantization: TFLite has no kernel or DEQUANTIZE that reads bfloat16 weights; use "
           "--float16 for half-size float weights (see docs/quantization.md)");

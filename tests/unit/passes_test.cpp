@@ -473,13 +473,13 @@ TEST(Float16, HalfPrecisionRounding) {
 TEST(Float16, LargeConstantsThroughDequantizeSmallOnesAndOutOfRangeStay) {
   Builder b;
   b.m.inputs = {b.act("x", {1, 16})};
-  std::vector<float> w(64);
-  for (size_t k = 0; k < w.size(); ++k) w[k] = 0.1f * static_cast<float>(k) - 3;
-  int32_t wt = b.constant("w", LC_FLOAT32, {4, 16}, w);
-  int32_t bias = b.constant("bias", LC_FLOAT32, {4}, std::vector<float>{1, 2, 3, 4});
-  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], wt, bias}, {b.act("h", {1, 4})});
-  int32_t big = b.constant("big", LC_FLOAT32, {4, 16}, std::vector<float>(64, 1e6f));
-  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], big, -1}, {b.act("y", {1, 4})});
+  std::vector<float> w(kFloat16MinElements);
+  for (size_t k = 0; k < w.size(); ++k) w[k] = 0.05f * static_cast<float>(k) - 3;
+  int32_t wt = b.constant("w", LC_FLOAT32, {8, 16}, w);
+  int32_t bias = b.constant("bias", LC_FLOAT32, {8}, std::vector<float>(8, 1.0f));
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], wt, bias}, {b.act("h", {1, 8})});
+  int32_t big = b.constant("big", LC_FLOAT32, {8, 16}, std::vector<float>(kFloat16MinElements, 1e6f));
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], big, -1}, {b.act("y", {1, 8})});
   b.m.outputs = {b.t["h"], b.t["y"]};
   ModelGraph g(b.m);
   PassResult r = float16_quantize(g);
@@ -492,9 +492,9 @@ TEST(Float16, LargeConstantsThroughDequantizeSmallOnesAndOutOfRangeStay) {
   EXPECT_EQ(tensor_of(b.m, dq.outputs[0]).name, "w");
   EXPECT_EQ(b.m.operators[1].inputs[1], dq.outputs[0]);
   std::vector<uint16_t> h = data_of<uint16_t>(b.m, dq.inputs[0]);
-  ASSERT_EQ(h.size(), 64u);
+  ASSERT_EQ(h.size(), kFloat16MinElements);
   for (size_t k = 0; k < h.size(); ++k) EXPECT_NEAR(half_to_float(h[k]), w[k], 2e-3) << k;
-  EXPECT_EQ(tensor_of(b.m, b.m.operators[1].inputs[2]).type, LC_FLOAT32);  // 4 elements: too small
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[1].inputs[2]).type, LC_FLOAT32);  // 8 elements: too small
   EXPECT_EQ(tensor_of(b.m, b.m.operators[2].inputs[1]).type, LC_FLOAT32);  // 1e6 has no float16
   EXPECT_EQ(version_of(b.m, 0), 3);                                        // DEQUANTIZE of float16
 }

@@ -110,6 +110,7 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& wha
 Model convert(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
               ConvertStats* stats) {
   PhaseTimer timer;
+  passes::check_weight_options(options.weights);
   graph::ImportedGraph g = graph::import_torchscript(path);
   timer.mark("import");
   std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);

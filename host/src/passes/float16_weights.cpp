@@ -3,7 +3,7 @@
 // evaluates a DEQUANTIZE of a constant once, at preparation, so kernels still see a constant
 // float32 tensor (CPU) while the file stores half the bytes; GPU delegates read FLOAT16 directly.
 // Small constants (fewer than kFloat16MinElements) stay float32: the extra operator, tensor and
-// buffer entries would cost more than the bytes saved.
+// name would cost more than the bytes saved.
 #include <litecast/plugin.h>
 #include <litecast/tflite_ops.h>
 

@@ -68,12 +68,16 @@ std::map<std::string, int> optimize(Model& m, int level, const std::set<std::str
   return totals;
 }
 
-std::map<std::string, int> convert_weights(Model& m, const ConvertOptions::Weights& w) {
-  std::map<std::string, int> totals;
+void check_weight_options(const ConvertOptions::Weights& w) {
   if (w.hybrid_quantization_from_float && w.float16_quantization)
     throw Error("--dynamic-range and --float16 are alternatives (int8 or float16 weights); pass one of them");
   if (!w.hybrid_quantization_from_float && !w.dynamic_exclude.empty())
     throw Error("--dynamic-exclude selects what --dynamic-range leaves float; pass --dynamic-range too");
+}
+
+std::map<std::string, int> convert_weights(Model& m, const ConvertOptions::Weights& w) {
+  check_weight_options(w);
+  std::map<std::string, int> totals;
   auto add = [&](const char* name, const PassResult& r) {
     for (const auto& [k, v] : r.counters) totals[fmt::format("{}.{}", name, k)] += v;
   };

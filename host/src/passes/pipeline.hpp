@@ -23,6 +23,8 @@ std::map<std::string, int> optimize(Model& m, int level, const std::set<std::str
 // group_tensors again for what quantization made equal); counters as optimize() returns them.
 // Throws litecast::Error on contradicting requests or a bad --dynamic-exclude entry.
 std::map<std::string, int> convert_weights(Model& m, const ConvertOptions::Weights& w);
+// The checks convert_weights() starts with, for failing before a long conversion.
+void check_weight_options(const ConvertOptions::Weights& w);
 
 }  // namespace litecast::passes
 

@@ -30,7 +30,9 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o);
 // Float32 constants of at least kFloat16MinElements elements, within float16's range, become
 // FLOAT16 constants read through a DEQUANTIZE op (placed first) that yields the float32 tensor
 // every former reader now reads. Counters: "converted", "out_of_range".
-constexpr size_t kFloat16MinElements = 64;
+// Below this, the DEQUANTIZE operator, the extra tensor and its name cost more than the bytes
+// saved (measured with the writer: break-even near 80 elements).
+constexpr size_t kFloat16MinElements = 128;
 PassResult float16_quantize(ModelGraph& g);
 
 // Constants with identical data, type, shape and quantization become one tensor; readers are
