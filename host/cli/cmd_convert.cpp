@@ -60,7 +60,8 @@ struct WeightFlags {
                        "float activations (LiteRT's hybrid kernels)")("dynamic-range", po::bool_switch(&dynamic_alias),
                                                                       "alias of --hybrid-quantization-from-float")(
         "hybrid-per-channel", po::bool_switch(&per_channel),
-        "dynamic range: one weight scale per output channel (default: one per tensor, as the seed)")(
+        "dynamic range: convolutions get one weight scale per output channel (default: one per tensor; "
+        "FULLY_CONNECTED stays per tensor, as in the seed)")(
         "hybrid-asymmetric-inputs", po::bool_switch(&asym),
         "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as the seed)")(
         "no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym), "dynamic range: symmetric input quantization")(

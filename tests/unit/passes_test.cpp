@@ -324,6 +324,16 @@ TEST(DynamicRange, FullyConnectedPerTensorSymmetric) {
   EXPECT_EQ(b.m.tensors.size(), 4u);                         // the float weights are gone
   EXPECT_EQ(version_of(b.m, 0), 9);                          // hybrid, asymmetric inputs
 
+  // Per-channel is for the convolutions; FULLY_CONNECTED keeps one scale (version 12 needs
+  // TFLite 2.17).
+  Builder pc = fully_connected({1, 2, 3, 4, 5, 6});
+  ModelGraph gp(pc.m);
+  DynamicRangeOptions per_channel;
+  per_channel.per_channel = true;
+  dynamic_range_quantize(gp, per_channel);
+  EXPECT_EQ(tensor_of(pc.m, pc.m.operators[0].inputs[1]).quant.scales, (std::vector<float>{6.0f / 127}));
+  EXPECT_EQ(version_of(pc.m, 0), 9);
+
   Builder sym = fully_connected({1, 2, 3, 4, 5, 6});
   ModelGraph gs(sym.m);
   DynamicRangeOptions o;

@@ -2,8 +2,8 @@
 // take int8 weights with float32 activations: they quantize each input row on the fly
 // (asymmetrically when the operator asks for it), multiply in int8 and rescale to float32.
 // Weights: symmetric, values in [-127, 127], zero point 0, scale max|w| / 127 over the tensor
-// or over each output channel (axis 0 of FULLY_CONNECTED [O,I] and CONV_2D [O,H,W,I], axis 3
-// of DEPTHWISE_CONV_2D [1,H,W,C*M]). The operator versions follow from the new signature
+// or, for the convolutions, over each output channel (axis 0 of CONV_2D [O,H,W,I], axis 3 of
+// DEPTHWISE_CONV_2D [1,H,W,C*M]). The operator versions follow from the new signature
 // (tflite/op_version.cpp: hybrid, hybrid per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
 // always carries one scale per channel (equal ones when per-tensor was asked for): LiteRT's
 // hybrid depthwise kernel indexes the scales by channel.
@@ -143,7 +143,10 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
       continue;
     }
     const int32_t w = op.inputs[1];
-    const int32_t axis = o.per_channel ? channel_axis(op.builtin_code) : -1;
+    // FULLY_CONNECTED stays per-tensor, as in the seed: its per-channel hybrid kernel is
+    // version 12, which runtimes before TFLite 2.17 refuse.
+    const bool per_channel = o.per_channel && op.builtin_code != LC_OP_FULLY_CONNECTED;
+    const int32_t axis = per_channel ? channel_axis(op.builtin_code) : -1;
     auto [it, fresh] = done.emplace(std::make_pair(w, axis), -1);
     if (fresh) {
       const Tensor wt = g.tensor(w);  // a copy: add_constant may grow the tensor list

@@ -13,7 +13,7 @@
 namespace litecast::passes {
 
 struct DynamicRangeOptions {
-  bool per_channel = false;       // one scale per output channel instead of one per tensor
+  bool per_channel = false;       // convolutions: one scale per output channel, not per tensor
   bool asymmetric_inputs = true;  // FULLY_CONNECTED's asymmetric_quantize_inputs
   bool conv = true;               // CONV_2D and DEPTHWISE_CONV_2D too, not only FULLY_CONNECTED
   // Left float: operator types ("CONV_2D") or tensor names (an operator's output or weights).
@@ -21,8 +21,8 @@ struct DynamicRangeOptions {
 };
 
 // FULLY_CONNECTED / CONV_2D / DEPTHWISE_CONV_2D with float32 activations and constant float32
-// weights get symmetric int8 weights (zero point 0, scale max|w|/127 per tensor or per output
-// channel); bias and activations stay float32, so LiteRT runs its hybrid kernels. Grouped
+// weights get symmetric int8 weights (zero point 0, scale max|w|/127 per tensor, or per output
+// channel for the convolutions); bias and activations stay float32, so LiteRT runs its hybrid kernels. Grouped
 // convolutions stay float (no hybrid kernel). Counters: "quantized", "excluded".
 // Throws litecast::Error on an exclude entry that names no quantizable op type nor tensor.
 PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o);

@@ -35,7 +35,7 @@ struct ConvertOptions {
   // Field names are the seed's converter parameters.
   struct Weights {
     bool hybrid_quantization_from_float = false;  // dynamic range: int8 weights, float activations
-    bool hybrid_per_channel = false;              // one weight scale per output channel
+    bool hybrid_per_channel = false;              // convolutions: one weight scale per output channel
     bool hybrid_asymmetric_inputs = true;         // FULLY_CONNECTED quantizes its input asymmetrically
     bool hybrid_conv = true;                      // CONV_2D and DEPTHWISE_CONV_2D too
     std::vector<std::string> dynamic_exclude;     // op types (CONV_2D) or tensor names left float
