@@ -63,6 +63,66 @@ constexpr SeedValue kSeedValues[] = {
      "type)"},
 };
 
+// Weight conversions of the float model (docs/quantization.md); the seed's names with dashes,
+// plus the short aliases. The seed's hybrid_conv and hybrid_asymmetric_inputs default to on,
+// so they come with --no-... switches.
+struct WeightFlags {
+  bool dynamic = false, dynamic_alias = false, per_channel = false, no_asym = false, asym = false;
+  bool conv = false, no_conv = false, fp16 = false, fp16_alias = false, bf16 = false, bf16_alias = false;
+  bool group = false;
+  std::vector<std::string> exclude;
+
+  void add_to(po::options_description& desc) {
+    desc.add_options()("hybrid-quantization-from-float", po::bool_switch(&dynamic),
+                       "dynamic-range quantization: int8 weights for FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D, "
+                       "float activations (LiteRT's hybrid kernels)")("dynamic-range", po::bool_switch(&dynamic_alias),
+                                                                      "alias of --hybrid-quantization-from-float")(
+        "hybrid-per-channel", po::bool_switch(&per_channel),
+        "dynamic range: convolutions get one weight scale per output channel (default: one per tensor; "
+        "FULLY_CONNECTED stays per tensor, as in the seed)")(
+        "hybrid-asymmetric-inputs", po::bool_switch(&asym),
+        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as the seed)")(
+        "no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym), "dynamic range: symmetric input quantization")(
+        "hybrid-conv", po::bool_switch(&conv),
+        "dynamic range covers CONV_2D and DEPTHWISE_CONV_2D too (the default, as the seed's hybrid_conv)")(
+        "no-hybrid-conv", po::bool_switch(&no_conv), "dynamic range: only FULLY_CONNECTED, convolutions stay float")(
+        "dynamic-exclude", po::value(&exclude)->composing(),
+        "dynamic range: leave float an op type (CONV_2D) or the op writing or weighing a tensor of that name "
+        "(repeatable, or comma-separated)")("float16-quantization", po::bool_switch(&fp16),
+                                            "float32 weights stored as FLOAT16 and read through DEQUANTIZE")(
+        "float16", po::bool_switch(&fp16_alias), "alias of --float16-quantization")(
+        "bf16", po::bool_switch(&bf16_alias), "alias of --bfloat16-quantization")(
+        "bfloat16-quantization", po::bool_switch(&bf16),
+        "refused: TFLite kernels take no bfloat16 weights (see docs/quantization.md); use --float16")(
+        "group-tensors", po::bool_switch(&group), "store identical constant tensors once");
+  }
+
+  void apply(ConvertOptions::Weights& w) const {
+    if (bf16 || bf16_alias)
+      throw Error(
+          "--bfloat16-quantization: TFLite has no kernel or DEQUANTIZE that reads bfloat16 weights; use "
+          "--float16 for half-size float weights (see docs/quantization.md)");
+    if (asym && no_asym)
+      throw Error("--hybrid-asymmetric-inputs and --no-hybrid-asymmetric-inputs contradict each other");
+    if (conv && no_conv) throw Error("--hybrid-conv and --no-hybrid-conv contradict each other");
+    w.hybrid_quantization_from_float = dynamic || dynamic_alias;
+    if (!w.hybrid_quantization_from_float && (per_channel || asym || no_asym || conv || no_conv))
+      throw Error("the --hybrid-... options tune dynamic-range quantization; pass --dynamic-range too");
+    w.hybrid_per_channel = per_channel;
+    w.hybrid_asymmetric_inputs = !no_asym;
+    w.hybrid_conv = !no_conv;
+    for (const std::string& e : exclude)
+      for (size_t start = 0; start <= e.size();) {
+        size_t end = e.find(',', start);
+        if (end == std::string::npos) end = e.size();
+        if (end > start) w.dynamic_exclude.push_back(e.substr(start, end - start));
+        start = end + 1;
+      }
+    w.float16_quantization = fp16 || fp16_alias;
+    w.group_tensors = group;
+  }
+};
+
 std::string dashed(const char* seed_name) {
   std::string s = seed_name;
   for (char& c : s)
@@ -78,6 +138,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   std::vector<std::string> shapes, dtypes, in_transpose, out_transpose;
   bool no_nchw = false, nchw = false, dump = false, json = false;
   ConvertOptions o;
+  WeightFlags weight_flags;
   po::options_description desc("options");
   desc.add_options()("model", po::value(&input)->required(), "the TorchScript model (.pt)")(
       "output,o", po::value(&output), "the .tflite to write (required unless --dump-graph)")(
@@ -101,6 +162,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   for (const SeedValue& v : kSeedValues) value_names.push_back(dashed(v.name));
   for (size_t i = 0; i < value_names.size(); ++i)
     desc.add_options()(value_names[i].c_str(), po::value<std::string>(), kSeedValues[i].help);
+  weight_flags.add_to(desc);
   plugin_opts.add_to(desc);
   po::positional_options_description pos;
   pos.add("model", 1);
@@ -122,6 +184,7 @@ int cmd_convert(const std::vector<std::string>& args) {
     if (vm[switch_names[i]].as<bool>()) o.options[kSeedSwitches[i].name] = "1";
   for (size_t i = 0; i < value_names.size(); ++i)
     if (vm.count(value_names[i])) o.options[kSeedValues[i].name] = vm[value_names[i]].as<std::string>();
+  weight_flags.apply(o.weights);
   o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
   PluginRegistry reg;

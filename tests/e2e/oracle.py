@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 try:
-    from ai_edge_litert.interpreter import Interpreter
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
 except ImportError:  # the fallback the setup script may have installed
-    from tflite_runtime.interpreter import Interpreter
+    from tflite_runtime.interpreter import Interpreter, OpResolverType
 
 NCHW_TO_NHWC = (0, 2, 3, 1)
 NHWC_TO_NCHW = (0, 3, 1, 2)
@@ -62,8 +62,10 @@ def convert(cli, pt, out, spec, extra_args=(), check=True):
     return r
 
 
-def run_litert(path, inputs, nchw_transpose=True):
-    it = Interpreter(model_path=path)
+def run_litert(path, inputs, nchw_transpose=True, delegates=True):
+    """delegates=False: LiteRT's builtin kernels only (no XNNPACK), e.g. its hybrid kernels."""
+    kw = {} if delegates else {"experimental_op_resolver_type": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES}
+    it = Interpreter(model_path=path, **kw)
     it.allocate_tensors()
     details = it.get_input_details()
     if len(details) != len(inputs):

@@ -8,9 +8,12 @@
 #include "passes/pass.hpp"
 #include "passes/perm.hpp"
 #include "passes/pipeline.hpp"
+#include "passes/weight_passes.hpp"
+#include "tflite/op_version.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 namespace litecast::passes {
@@ -246,6 +249,276 @@ TEST(Pipeline, LevelZeroChangesNothingAndUnknownPassIsAnError) {
   EXPECT_THROW(optimize(b.m, 3, {"no_such_pass"}), std::exception);
   optimize(b.m, 3, {"remove_dead_ops"});
   EXPECT_EQ(b.m.operators.size(), 2u);
+}
+
+// ---- conversions of the final graph: dynamic range, float16, group_tensors ---------------
+
+const Tensor& tensor_of(const Model& m, int32_t t) {
+  return m.tensors[static_cast<size_t>(t)];
+}
+
+template <class T>
+std::vector<T> data_of(const Model& m, int32_t t) {
+  const auto& b = m.buffers[tensor_of(m, t).buffer];
+  std::vector<T> v(b.size() / sizeof(T));
+  std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
+int32_t version_of(const Model& m, size_t op) {
+  return tflite::operator_version(m, m.operators[op]);
+}
+
+// x[2,3] -> FULLY_CONNECTED(w[2,3], bias[2]) -> y[2,2]
+Builder fully_connected(const std::vector<float>& w) {
+  Builder b;
+  b.m.inputs = {b.act("x", {2, 3})};
+  int32_t wt = b.constant("w", LC_FLOAT32, {2, 3}, w);
+  int32_t bias = b.constant("bias", LC_FLOAT32, {2}, std::vector<float>{0.5f, -0.5f});
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], wt, bias}, {b.act("y", {2, 2})});
+  b.m.outputs = {b.t["y"]};
+  return b;
+}
+
+TEST(DynamicRange, FullyConnectedPerTensorSymmetric) {
+  Builder b = fully_connected({0.5f, -1.27f, 0.0f, 0.01f, 1.0f, -0.635f});
+  ModelGraph g(b.m);
+  PassResult r = dynamic_range_quantize(g, {});
+  EXPECT_EQ(r.counters["quantized"], 1);
+  const Operator& op = b.m.operators[0];
+  const Tensor& w = tensor_of(b.m, op.inputs[1]);
+  ASSERT_EQ(w.type, LC_INT8);
+  ASSERT_EQ(w.quant.scales.size(), 1u);
+  EXPECT_FLOAT_EQ(w.quant.scales[0], 1.27f / 127);
+  EXPECT_EQ(w.quant.zero_points, (std::vector<int64_t>{0}));
+  EXPECT_EQ(data_of<int8_t>(b.m, op.inputs[1]), (std::vector<int8_t>{50, -127, 0, 1, 100, -64}));
+  EXPECT_EQ(tensor_of(b.m, op.inputs[2]).type, LC_FLOAT32);  // bias stays float
+  EXPECT_EQ(b.m.tensors.size(), 4u);                         // the float weights are gone
+  EXPECT_EQ(version_of(b.m, 0), 9);                          // hybrid, asymmetric inputs
+
+  // Per-channel is for the convolutions; FULLY_CONNECTED keeps one scale (version 12 needs
+  // TFLite 2.17).
+  Builder pc = fully_connected({1, 2, 3, 4, 5, 6});
+  ModelGraph gp(pc.m);
+  DynamicRangeOptions per_channel;
+  per_channel.per_channel = true;
+  dynamic_range_quantize(gp, per_channel);
+  EXPECT_EQ(tensor_of(pc.m, pc.m.operators[0].inputs[1]).quant.scales, (std::vector<float>{6.0f / 127}));
+  EXPECT_EQ(version_of(pc.m, 0), 9);
+
+  Builder sym = fully_connected({1, 2, 3, 4, 5, 6});
+  ModelGraph gs(sym.m);
+  DynamicRangeOptions o;
+  o.asymmetric_inputs = false;
+  dynamic_range_quantize(gs, o);
+  EXPECT_EQ(sym.m.operators[0].option("asymmetric_quantize_inputs"), nullptr);
+  EXPECT_EQ(version_of(sym.m, 0), 3);  // hybrid
+}
+
+// CONV_2D [O,H,W,I] per channel on axis 0, DEPTHWISE_CONV_2D [1,H,W,C] on axis 3.
+TEST(DynamicRange, PerChannelAxes) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4, 4, 2})};
+  int32_t cw = b.constant("cw", LC_FLOAT32, {2, 1, 1, 2}, std::vector<float>{1, -2, 0.5f, 0.25f});
+  b.op(LC_OP_CONV_2D, {b.t["x"], cw, -1}, {b.act("c", {1, 4, 4, 2})});
+  int32_t dw = b.constant("dw", LC_FLOAT32, {1, 1, 2, 2}, std::vector<float>{4, -1, 2, 0.5f});
+  b.op(LC_OP_DEPTHWISE_CONV_2D, {b.t["c"], dw, -1}, {b.act("y", {1, 4, 3, 2})});
+  b.m.outputs = {b.t["y"]};
+  ModelGraph g(b.m);
+  DynamicRangeOptions o;
+  o.per_channel = true;
+  EXPECT_EQ(dynamic_range_quantize(g, o).counters["quantized"], 2);
+  const Tensor& c = tensor_of(b.m, b.m.operators[0].inputs[1]);
+  EXPECT_EQ(c.quant.quantized_axis, 0);
+  EXPECT_EQ(c.quant.scales, (std::vector<float>{2.0f / 127, 0.5f / 127}));
+  EXPECT_EQ(data_of<int8_t>(b.m, b.m.operators[0].inputs[1]), (std::vector<int8_t>{64, -127, 127, 64}));
+  const Tensor& d = tensor_of(b.m, b.m.operators[1].inputs[1]);
+  EXPECT_EQ(d.quant.quantized_axis, 3);
+  EXPECT_EQ(d.quant.scales, (std::vector<float>{4.0f / 127, 1.0f / 127}));
+  EXPECT_EQ(data_of<int8_t>(b.m, b.m.operators[1].inputs[1]), (std::vector<int8_t>{127, -127, 64, 64}));
+  EXPECT_EQ(version_of(b.m, 0), 5);  // CONV_2D hybrid per-channel
+  EXPECT_EQ(version_of(b.m, 1), 6);  // DEPTHWISE_CONV_2D hybrid per-channel
+}
+
+// Per tensor, DEPTHWISE_CONV_2D still carries one (equal) scale per channel, which LiteRT's
+// hybrid depthwise kernel needs; the other operators carry one.
+TEST(DynamicRange, PerTensorDepthwiseRepeatsItsScale) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4, 4, 3})};
+  int32_t dw = b.constant("dw", LC_FLOAT32, {1, 1, 1, 3}, std::vector<float>{4, -1, 2});
+  b.op(LC_OP_DEPTHWISE_CONV_2D, {b.t["x"], dw, -1}, {b.act("y", {1, 4, 4, 3})});
+  b.m.outputs = {b.t["y"]};
+  ModelGraph g(b.m);
+  dynamic_range_quantize(g, {});
+  const Tensor& d = tensor_of(b.m, b.m.operators[0].inputs[1]);
+  EXPECT_EQ(d.quant.scales, (std::vector<float>(3, 4.0f / 127)));
+  EXPECT_EQ(d.quant.zero_points, (std::vector<int64_t>(3, 0)));
+  EXPECT_EQ(d.quant.quantized_axis, 3);
+  EXPECT_EQ(data_of<int8_t>(b.m, b.m.operators[0].inputs[1]), (std::vector<int8_t>{127, -32, 64}));
+}
+
+// Twins where nothing may change: a grouped convolution, weights that are an activation,
+// convolutions with hybrid_conv off, an int8 model's operator.
+TEST(DynamicRange, LeavesWhatHasNoHybridKernel) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4, 4, 4}), b.act("v", {2, 3})};
+  int32_t gw = b.constant("gw", LC_FLOAT32, {4, 1, 1, 2}, std::vector<float>(8, 1.0f));
+  b.op(LC_OP_CONV_2D, {b.t["x"], gw, -1}, {b.act("grouped", {1, 4, 4, 4})});
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["v"], b.t["v"], -1}, {b.act("gram", {2, 2})});
+  int32_t cw = b.constant("cw", LC_FLOAT32, {4, 1, 1, 4}, std::vector<float>(16, 1.0f));
+  b.op(LC_OP_CONV_2D, {b.t["grouped"], cw, -1}, {b.act("conv", {1, 4, 4, 4})});
+  b.m.outputs = {b.t["conv"], b.t["gram"]};
+  ModelGraph g(b.m);
+  DynamicRangeOptions o;
+  o.conv = false;
+  EXPECT_FALSE(dynamic_range_quantize(g, o).changed());
+  o.conv = true;
+  EXPECT_EQ(dynamic_range_quantize(g, o).counters["quantized"], 1);  // only the plain conv
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[0].inputs[1]).type, LC_FLOAT32);
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[2].inputs[1]).type, LC_INT8);
+}
+
+TEST(DynamicRange, ExcludeByTypeOrTensorAndUnknownEntriesAreErrors) {
+  auto model = [] {
+    Builder b;
+    b.m.inputs = {b.act("x", {1, 4, 4, 2})};
+    int32_t cw = b.constant("conv.weight", LC_FLOAT32, {3, 1, 1, 2}, std::vector<float>(6, 0.5f));
+    b.op(LC_OP_CONV_2D, {b.t["x"], cw, -1}, {b.act("conv_out", {1, 4, 4, 3})});
+    b.op(LC_OP_RESHAPE, {b.t["conv_out"], b.constant("shape", LC_INT32, {2}, std::vector<int32_t>{1, 48})},
+         {b.act("flat", {1, 48})});
+    int32_t fw = b.constant("fc.weight", LC_FLOAT32, {2, 48}, std::vector<float>(96, 0.25f));
+    b.op(LC_OP_FULLY_CONNECTED, {b.t["flat"], fw, -1}, {b.act("logits", {1, 2})});
+    b.m.outputs = {b.t["logits"]};
+    return b;
+  };
+  auto weight_types = [](const Model& m) {
+    return std::vector<int32_t>{tensor_of(m, m.operators[0].inputs[1]).type,
+                                tensor_of(m, m.operators[2].inputs[1]).type};
+  };
+  for (const auto& [entry, want] :
+       std::vector<std::pair<std::string, std::vector<int32_t>>>{{"CONV_2D", {LC_FLOAT32, LC_INT8}},
+                                                                 {"conv_out", {LC_FLOAT32, LC_INT8}},
+                                                                 {"fc.weight", {LC_INT8, LC_FLOAT32}},
+                                                                 {"FULLY_CONNECTED", {LC_INT8, LC_FLOAT32}}}) {
+    Builder b = model();
+    ModelGraph g(b.m);
+    DynamicRangeOptions o;
+    o.exclude = {entry};
+    PassResult r = dynamic_range_quantize(g, o);
+    EXPECT_EQ(r.counters["excluded"], 1) << entry;
+    EXPECT_EQ(weight_types(b.m), want) << entry;
+  }
+  for (std::string bad : {"CONV2D", "ADD", "flat", "x"}) {
+    Builder b = model();
+    ModelGraph g(b.m);
+    DynamicRangeOptions o;
+    o.exclude = {bad};
+    try {
+      dynamic_range_quantize(g, o);
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find("--dynamic-exclude " + bad + ":"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(weight_types(b.m), (std::vector<int32_t>{LC_FLOAT32, LC_FLOAT32}));  // nothing half done
+  }
+}
+
+TEST(DynamicRange, SharedWeightsQuantizedOnce) {
+  Builder b;
+  b.m.inputs = {b.act("x", {2, 3})};
+  int32_t w = b.constant("w", LC_FLOAT32, {3, 3}, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], w, -1}, {b.act("h", {2, 3})});
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["h"], w, -1}, {b.act("y", {2, 3})});
+  b.m.outputs = {b.t["y"]};
+  ModelGraph g(b.m);
+  EXPECT_EQ(dynamic_range_quantize(g, {}).counters["quantized"], 2);
+  EXPECT_EQ(b.m.operators[0].inputs[1], b.m.operators[1].inputs[1]);
+  EXPECT_EQ(b.m.buffers.size(), 2u);  // the empty one and the int8 weights
+}
+
+TEST(Float16, HalfPrecisionRounding) {
+  EXPECT_EQ(float_to_half(1.0f), 0x3c00);
+  EXPECT_EQ(float_to_half(-2.0f), 0xc000);
+  EXPECT_EQ(float_to_half(65504.0f), 0x7bff);
+  EXPECT_EQ(float_to_half(65520.0f), 0x7c00);                  // rounds past the largest half
+  EXPECT_EQ(float_to_half(1.0f + 1.0f / 2048), 0x3c00);        // a tie goes to even
+  EXPECT_EQ(float_to_half(1.0f + 3.0f / 2048), 0x3c02);        // a tie goes to even
+  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -24)), 0x0001);     // the smallest subnormal
+  EXPECT_EQ(float_to_half(std::ldexp(1.0f, -26)), 0x0000);     // underflows
+  EXPECT_EQ(float_to_half(std::ldexp(3.0f, -25)), 0x0002);     // 1.5 units rounds to 2
+  EXPECT_EQ(float_to_half(std::ldexp(1023.0f, -24)), 0x03ff);  // the largest subnormal
+  EXPECT_EQ(float_to_half(std::ldexp(2047.0f, -25)), 0x0400);  // rounds up into the normals
+  for (uint16_t h : {0x0001, 0x03ff, 0x0400, 0x3555, 0x7bff, 0xbc00, 0x8001})
+    EXPECT_EQ(float_to_half(half_to_float(h)), h) << h;
+}
+
+TEST(Float16, LargeConstantsThroughDequantizeSmallOnesAndOutOfRangeStay) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 16})};
+  std::vector<float> w(kFloat16MinElements);
+  for (size_t k = 0; k < w.size(); ++k) w[k] = 0.05f * static_cast<float>(k) - 3;
+  int32_t wt = b.constant("w", LC_FLOAT32, {8, 16}, w);
+  int32_t bias = b.constant("bias", LC_FLOAT32, {8}, std::vector<float>(8, 1.0f));
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], wt, bias}, {b.act("h", {1, 8})});
+  int32_t big = b.constant("big", LC_FLOAT32, {8, 16}, std::vector<float>(kFloat16MinElements, 1e6f));
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], big, -1}, {b.act("y", {1, 8})});
+  b.m.outputs = {b.t["h"], b.t["y"]};
+  ModelGraph g(b.m);
+  PassResult r = float16_quantize(g);
+  EXPECT_EQ(r.counters["converted"], 1);
+  EXPECT_EQ(r.counters["out_of_range"], 1);
+  ASSERT_EQ(histogram(b.m), (std::map<std::string, int>{{"DEQUANTIZE", 1}, {"FULLY_CONNECTED", 2}}));
+  const Operator& dq = b.m.operators[0];
+  ASSERT_EQ(dq.builtin_code, LC_OP_DEQUANTIZE);
+  EXPECT_EQ(tensor_of(b.m, dq.inputs[0]).type, LC_FLOAT16);
+  EXPECT_EQ(tensor_of(b.m, dq.outputs[0]).name, "w");
+  EXPECT_EQ(b.m.operators[1].inputs[1], dq.outputs[0]);
+  std::vector<uint16_t> h = data_of<uint16_t>(b.m, dq.inputs[0]);
+  ASSERT_EQ(h.size(), kFloat16MinElements);
+  for (size_t k = 0; k < h.size(); ++k) EXPECT_NEAR(half_to_float(h[k]), w[k], 2e-3) << k;
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[1].inputs[2]).type, LC_FLOAT32);  // 8 elements: too small
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[2].inputs[1]).type, LC_FLOAT32);  // 1e6 has no float16
+  EXPECT_EQ(version_of(b.m, 0), 3);                                        // DEQUANTIZE of float16
+}
+
+TEST(GroupTensors, MergesEqualConstantsOnly) {
+  Builder b;
+  b.m.inputs = {b.act("x", {2, 3})};
+  std::vector<float> v = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  int32_t w1 = b.constant("w1", LC_FLOAT32, {3, 3}, v);
+  int32_t w2 = b.constant("w2", LC_FLOAT32, {3, 3}, v);
+  int32_t other_shape = b.constant("w3", LC_FLOAT32, {9, 1}, v);
+  int32_t other_quant = b.constant("w4", LC_FLOAT32, {3, 3}, v);
+  b.m.tensors[static_cast<size_t>(other_quant)].quant = {{0.5f}, {0}, 0};
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["x"], w1, -1}, {b.act("a", {2, 3})});
+  b.op(LC_OP_FULLY_CONNECTED, {b.t["a"], w2, -1}, {b.act("c", {2, 3})});
+  b.op(LC_OP_ADD, {b.t["c"], other_shape}, {b.act("d", {2, 3})});
+  b.op(LC_OP_MUL, {b.t["d"], other_quant}, {b.act("y", {2, 3})});
+  b.m.outputs = {b.t["y"]};
+  ModelGraph g(b.m);
+  PassResult r = group_tensors(g);
+  EXPECT_EQ(r.counters["merged"], 1);
+  EXPECT_EQ(r.counters["bytes_saved"], 36);
+  EXPECT_EQ(b.m.operators[0].inputs[1], b.m.operators[1].inputs[1]);
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[0].inputs[1]).name, "w1");
+  EXPECT_NE(b.m.operators[2].inputs[1], b.m.operators[0].inputs[1]);
+  EXPECT_NE(b.m.operators[3].inputs[1], b.m.operators[0].inputs[1]);
+  EXPECT_FALSE(group_tensors(g).changed());  // nothing left to merge
+}
+
+TEST(ConvertWeights, ContradictionsAreErrors) {
+  Builder b = fully_connected({1, 2, 3, 4, 5, 6});
+  ConvertOptions::Weights w;
+  w.hybrid_quantization_from_float = true;
+  w.float16_quantization = true;
+  EXPECT_THROW(convert_weights(b.m, w), std::exception);
+  w = {};
+  w.dynamic_exclude = {"CONV_2D"};
+  EXPECT_THROW(convert_weights(b.m, w), std::exception);
+  w = {};
+  w.group_tensors = true;
+  EXPECT_TRUE(convert_weights(b.m, w).empty());  // nothing to merge, nothing reported
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[0].inputs[1]).type, LC_FLOAT32);
 }
 
 }  // namespace

@@ -122,6 +122,7 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& wha
 Model convert(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
               ConvertStats* stats) {
   PhaseTimer timer;
+  passes::check_weight_options(options.weights);
   graph::ImportedGraph g = graph::import_torchscript(path);
   timer.mark("import");
   std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
@@ -141,6 +142,8 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   timer.mark("optimize");
   for (const auto& [k, v] : passes::run_quantized_rewrites(m, quantized)) counters[k] += v;
   timer.mark("quantize");
+  for (const auto& [k, v] : passes::convert_weights(m, options.weights)) counters[k] += v;
+  timer.mark("weights");
   if (stats) {
     stats->pass_counters = counters;
     stats->operators = m.operators.size();

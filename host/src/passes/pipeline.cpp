@@ -14,6 +14,7 @@
 #include <litecast/error.hpp>
 
 #include "passes/pass.hpp"
+#include "passes/weight_passes.hpp"
 
 #include <fmt/format.h>
 
@@ -64,6 +65,36 @@ std::map<std::string, int> optimize(Model& m, int level, const std::set<std::str
     if (!changed) break;
   }
   g.compact();  // unused constants the passes replaced go, even when nothing else changed
+  return totals;
+}
+
+void check_weight_options(const ConvertOptions::Weights& w) {
+  if (w.hybrid_quantization_from_float && w.float16_quantization)
+    throw Error("--dynamic-range and --float16 are alternatives (int8 or float16 weights); pass one of them");
+  if (!w.hybrid_quantization_from_float && !w.dynamic_exclude.empty())
+    throw Error("--dynamic-exclude selects what --dynamic-range leaves float; pass --dynamic-range too");
+}
+
+std::map<std::string, int> convert_weights(Model& m, const ConvertOptions::Weights& w) {
+  check_weight_options(w);
+  std::map<std::string, int> totals;
+  auto add = [&](const char* name, const PassResult& r) {
+    for (const auto& [k, v] : r.counters) totals[fmt::format("{}.{}", name, k)] += v;
+  };
+  ModelGraph g(m);
+  // Grouping first: equal float weights are then quantized once, with one DEQUANTIZE.
+  if (w.group_tensors) add("group_tensors", group_tensors(g));
+  if (w.hybrid_quantization_from_float) {
+    DynamicRangeOptions o;
+    o.per_channel = w.hybrid_per_channel;
+    o.asymmetric_inputs = w.hybrid_asymmetric_inputs;
+    o.conv = w.hybrid_conv;
+    o.exclude = w.dynamic_exclude;
+    add("dynamic_range", dynamic_range_quantize(g, o));
+  }
+  if (w.float16_quantization) add("float16", float16_quantize(g));
+  if (w.group_tensors && (w.hybrid_quantization_from_float || w.float16_quantization))
+    add("group_tensors", group_tensors(g));
   return totals;
 }
 

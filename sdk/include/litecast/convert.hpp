@@ -31,6 +31,17 @@ struct ConvertOptions {
   // Converter options by the seed's parameter names ("group_conv_rewrite" -> "1"), readable
   // by plugins through host->get_option.
   std::map<std::string, std::string> options;
+  // Conversions of the final float graph, after the graph passes (docs/quantization.md).
+  // Field names are the seed's converter parameters.
+  struct Weights {
+    bool hybrid_quantization_from_float = false;  // dynamic range: int8 weights, float activations
+    bool hybrid_per_channel = false;              // convolutions: one weight scale per output channel
+    bool hybrid_asymmetric_inputs = true;         // FULLY_CONNECTED quantizes its input asymmetrically
+    bool hybrid_conv = true;                      // CONV_2D and DEPTHWISE_CONV_2D too
+    std::vector<std::string> dynamic_exclude;     // op types (CONV_2D) or tensor names left float
+    bool float16_quantization = false;            // FLOAT16 constants + DEQUANTIZE
+    bool group_tensors = false;                   // identical constants stored once
+  } weights;
   // Receives warnings (plugin refusals are the registry's); default: stderr.
   std::function<void(const std::string&)> warn;
 };

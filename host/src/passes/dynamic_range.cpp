@@ -1,0 +1,176 @@
+// dynamic_range_quantize: the seed's hybrid_quantization_from_float. TFLite's hybrid kernels
+// take int8 weights with float32 activations: they quantize each input row on the fly
+// (asymmetrically when the operator asks for it), multiply in int8 and rescale to float32.
+// Weights: symmetric, values in [-127, 127], zero point 0, scale max|w| / 127 over the tensor
+// or, for the convolutions, over each output channel (axis 0 of CONV_2D [O,H,W,I], axis 3 of
+// DEPTHWISE_CONV_2D [1,H,W,C*M]). The operator versions follow from the new signature
+// (tflite/op_version.cpp: hybrid, hybrid per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
+// always carries one scale per channel (equal ones when per-tensor was asked for): LiteRT's
+// hybrid depthwise kernel indexes the scales by channel.
+#include <litecast/plugin.h>
+#include <litecast/tflite_ops.h>
+#include <litecast/error.hpp>
+
+#include "passes/weight_passes.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace litecast::passes {
+
+namespace {
+
+const int32_t kHybridOps[] = {LC_OP_FULLY_CONNECTED, LC_OP_CONV_2D, LC_OP_DEPTHWISE_CONV_2D};
+
+bool is_hybrid_op(int32_t code) {
+  return std::find(std::begin(kHybridOps), std::end(kHybridOps), code) != std::end(kHybridOps);
+}
+
+int32_t channel_axis(int32_t code) {
+  return code == LC_OP_DEPTHWISE_CONV_2D ? 3 : 0;
+}
+
+// Symmetric int8 weights of `w` (shape `shape`) with one scale per slice along `axis`, or one
+// for the whole tensor when `axis` is -1.
+std::vector<int8_t> quantize_symmetric(const std::vector<float>& w, const std::vector<int32_t>& shape, int32_t axis,
+                                       std::vector<float>& scales) {
+  size_t channels = 1, inner = 1;
+  if (axis >= 0) {
+    channels = static_cast<size_t>(shape[static_cast<size_t>(axis)]);
+    for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= static_cast<size_t>(shape[d]);
+  }
+  // Element k belongs to channel (k / inner) % channels.
+  auto channel_of = [&](size_t k) { return axis < 0 ? 0 : (k / inner) % channels; };
+  std::vector<float> max_abs(channels, 0.0f);
+  for (size_t k = 0; k < w.size(); ++k) max_abs[channel_of(k)] = std::max(max_abs[channel_of(k)], std::fabs(w[k]));
+  scales.resize(channels);
+  // An all-zero channel still needs a positive scale; its values quantize to 0 whatever it is.
+  for (size_t c = 0; c < channels; ++c) scales[c] = max_abs[c] > 0 ? max_abs[c] / 127.0f : 1.0f;
+  std::vector<int8_t> q(w.size());
+  for (size_t k = 0; k < w.size(); ++k) {
+    float v = std::nearbyint(w[k] / scales[channel_of(k)]);
+    q[k] = static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f));
+  }
+  return q;
+}
+
+// The exclusion list resolved against the model: op types and tensor names. An entry that
+// names neither a hybrid operator type nor a tensor some candidate operator writes or weighs
+// is an error (a typo would otherwise silently quantize what the user meant to keep float).
+struct Exclusions {
+  std::set<int32_t> op_types;
+  std::set<std::string> tensors;
+  bool excludes(ModelGraph& g, const Operator& op) const {
+    if (op_types.count(op.builtin_code)) return true;
+    for (int32_t t : op.outputs)
+      if (tensors.count(g.tensor(t).name)) return true;
+    return op.inputs.size() > 1 && op.inputs[1] >= 0 && tensors.count(g.tensor(op.inputs[1]).name);
+  }
+};
+
+Exclusions resolve(ModelGraph& g, const std::vector<std::string>& entries) {
+  std::set<std::string> candidate_tensors;
+  for (const Operator& op : g.model().operators) {
+    if (!is_hybrid_op(op.builtin_code)) continue;
+    for (int32_t t : op.outputs) candidate_tensors.insert(g.tensor(t).name);
+    if (op.inputs.size() > 1 && op.inputs[1] >= 0) candidate_tensors.insert(g.tensor(op.inputs[1]).name);
+  }
+  Exclusions ex;
+  for (const std::string& e : entries) {
+    int32_t code = builtin_code(e);
+    if (code >= 0 && is_hybrid_op(code)) {
+      ex.op_types.insert(code);
+    } else if (candidate_tensors.count(e)) {
+      ex.tensors.insert(e);
+    } else if (code >= 0) {
+      throw Error(
+          fmt::format("--dynamic-exclude {}: dynamic-range quantization never changes {} (it quantizes "
+                      "FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D)",
+                      e, e));
+    } else {
+      throw Error(
+          fmt::format("--dynamic-exclude {}: no operator type FULLY_CONNECTED, CONV_2D or DEPTHWISE_CONV_2D "
+                      "and no output or weight tensor of such an operator has that name",
+                      e));
+    }
+  }
+  return ex;
+}
+
+// A float activation in, a constant float weight, a float out; not a grouped convolution.
+bool hybrid_candidate(ModelGraph& g, const Operator& op) {
+  if (op.inputs.size() < 2 || op.outputs.empty() || op.inputs[0] < 0 || op.inputs[1] < 0) return false;
+  const Tensor& x = g.tensor(op.inputs[0]);
+  const Tensor& w = g.tensor(op.inputs[1]);
+  if (g.is_constant(op.inputs[0]) || x.type != LC_FLOAT32 || !x.quant.empty()) return false;
+  if (!g.is_constant(op.inputs[1]) || w.type != LC_FLOAT32 || !w.quant.empty()) return false;
+  if (g.tensor(op.outputs[0]).type != LC_FLOAT32) return false;
+  if (op.builtin_code == LC_OP_FULLY_CONNECTED) return w.shape.size() == 2;
+  if (w.shape.size() != 4 || x.shape.size() != 4) return false;
+  // CONV_2D reading fewer channels per filter than the input has is grouped.
+  return op.builtin_code != LC_OP_CONV_2D || x.shape[3] == w.shape[3];
+}
+
+void set_option(Operator& op, const std::string& field, OptionValue v) {
+  for (Option& o : op.options)
+    if (o.field == field) {
+      o.value = std::move(v);
+      return;
+    }
+  op.options.push_back({field, std::move(v)});
+}
+
+}  // namespace
+
+PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
+  PassResult r;
+  Exclusions ex = resolve(g, o.exclude);
+  // One int8 tensor per (float weights, axis): operators sharing weights share them quantized.
+  std::map<std::pair<int32_t, int32_t>, int32_t> done;
+  for (size_t i = 0; i < g.model().operators.size(); ++i) {
+    if (g.removed(i)) continue;
+    Operator& op = g.op(i);
+    if (!is_hybrid_op(op.builtin_code)) continue;
+    if (!o.conv && op.builtin_code != LC_OP_FULLY_CONNECTED) continue;
+    if (!hybrid_candidate(g, op)) continue;
+    if (ex.excludes(g, op)) {
+      r.counters["excluded"]++;
+      continue;
+    }
+    const int32_t w = op.inputs[1];
+    // FULLY_CONNECTED stays per-tensor, as in the seed: its per-channel hybrid kernel is
+    // version 12, which runtimes before TFLite 2.17 refuse.
+    const bool per_channel = o.per_channel && op.builtin_code != LC_OP_FULLY_CONNECTED;
+    const int32_t axis = per_channel ? channel_axis(op.builtin_code) : -1;
+    auto [it, fresh] = done.emplace(std::make_pair(w, axis), -1);
+    if (fresh) {
+      const Tensor wt = g.tensor(w);  // a copy: add_constant may grow the tensor list
+      std::vector<float> scales;
+      std::vector<int8_t> q = quantize_symmetric(g.floats(w), wt.shape, axis, scales);
+      // LiteRT's hybrid DEPTHWISE_CONV_2D reads one scale per channel whatever the tensor says
+      // (one scale: garbage results): per-tensor weights carry their scale once per channel.
+      if (op.builtin_code == LC_OP_DEPTHWISE_CONV_2D && axis < 0)
+        scales.assign(static_cast<size_t>(wt.shape[3]), scales[0]);
+      int32_t qt = g.add_constant(wt.name, LC_INT8, wt.shape, q);
+      Quantization& quant = g.tensor(qt).quant;
+      quant.scales = scales;
+      quant.zero_points.assign(scales.size(), 0);
+      quant.quantized_axis = scales.size() > 1 ? channel_axis(op.builtin_code) : 0;
+      it->second = qt;
+    }
+    Operator& target = g.op(i);
+    target.inputs[1] = it->second;
+    if (target.builtin_code == LC_OP_FULLY_CONNECTED && o.asymmetric_inputs)
+      set_option(target, "asymmetric_quantize_inputs", int64_t{1});
+    r.counters["quantized"]++;
+  }
+  if (r.changed()) g.compact();
+  return r;
+}
+
+}  // namespace litecast::passes

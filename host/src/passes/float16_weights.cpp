@@ -1,0 +1,87 @@
+// float16_quantize: the seed's float16_quantization in TFLite's float16 format. A FLOAT16
+// constant read by a DEQUANTIZE op, whose float32 output the former readers take. LiteRT
+// evaluates a DEQUANTIZE of a constant once, at preparation, so kernels still see a constant
+// float32 tensor (CPU) while the file stores half the bytes; GPU delegates read FLOAT16 directly.
+// Small constants (fewer than kFloat16MinElements) stay float32: the extra operator, tensor and
+// name would cost more than the bytes saved.
+#include <litecast/plugin.h>
+#include <litecast/tflite_ops.h>
+
+#include "passes/weight_passes.hpp"
+
+#include <cmath>
+
+namespace litecast::passes {
+
+uint16_t float_to_half(float f) {
+  uint32_t x = 0;
+  std::memcpy(&x, &f, sizeof x);
+  const auto sign = static_cast<uint16_t>((x >> 16) & 0x8000u);
+  const uint32_t exp = (x >> 23) & 0xffu;
+  uint32_t mant = x & 0x7fffffu;
+  if (exp == 0xffu) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0u));  // inf, NaN
+  const int32_t e = static_cast<int32_t>(exp) - 127 + 15;
+  if (e >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow: infinity
+  if (e <= 0) {
+    // Subnormal half: the 24-bit significand shifted so that one unit is 2^-24.
+    const uint32_t shift = static_cast<uint32_t>(14 - e);
+    if (shift > 24) return sign;
+    mant |= 0x800000u;
+    uint32_t h = mant >> shift;
+    const uint32_t rem = mant & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+    if (rem > half || (rem == half && (h & 1u))) ++h;
+    return static_cast<uint16_t>(sign | h);
+  }
+  uint32_t h = (static_cast<uint32_t>(e) << 10) | (mant >> 13);
+  const uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // a carry into the exponent is right
+  return static_cast<uint16_t>(sign | h);
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu;
+  float v;
+  if (exp == 0)
+    v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 0x1f)
+    v = mant ? NAN : INFINITY;
+  else
+    v = std::ldexp(static_cast<float>(mant | 0x400u), static_cast<int>(exp) - 25);
+  return sign ? -v : v;
+}
+
+PassResult float16_quantize(ModelGraph& g) {
+  PassResult r;
+  std::vector<Operator> dequantize;
+  const auto n = static_cast<int32_t>(g.model().tensors.size());
+  for (int32_t t = 0; t < n; ++t) {
+    const Tensor& src = g.tensor(t);
+    if (!g.is_constant(t) || src.type != LC_FLOAT32 || !src.quant.empty() || src.is_variable) continue;
+    if (g.consumers(t).empty() || g.is_model_output(t)) continue;
+    std::vector<float> v = g.floats(t);
+    if (v.size() < kFloat16MinElements) continue;
+    std::vector<uint16_t> h(v.size());
+    bool in_range = true;
+    for (size_t k = 0; k < v.size(); ++k) {
+      h[k] = float_to_half(v[k]);
+      in_range = in_range && (!std::isfinite(v[k]) || (h[k] & 0x7c00u) != 0x7c00u);
+    }
+    if (!in_range) {
+      r.counters["out_of_range"]++;
+      continue;
+    }
+    const Tensor copy = src;  // add_constant may grow the tensor list
+    int32_t half = g.add_constant(copy.name + "/float16", LC_FLOAT16, copy.shape, h);
+    int32_t full = g.add_tensor(copy.name, LC_FLOAT32, copy.shape);
+    g.replace_uses(t, full);
+    dequantize.push_back({LC_OP_DEQUANTIZE, "", 1, {half}, {full}, {}, {}});
+    r.counters["converted"]++;
+  }
+  // First in the graph, in tensor order: each reads only a constant.
+  for (size_t k = dequantize.size(); k-- > 0;) g.insert_op(0, std::move(dequantize[k]));
+  if (r.changed()) g.compact();
+  return r;
+}
+
+}  // namespace litecast::passes
