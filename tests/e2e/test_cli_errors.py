@@ -97,6 +97,13 @@ def test_contradicting_transpose_flags():
                             words=("--nchw-transpose", "--no-nchw-transpose"))
 
 
+def test_bad_quantization_types():
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,16", "--quantize-target-type", "int4",
+                            words=("--quantize-target-type", "int4", "int8 or uint8"))
+    convert_expecting_error(fixture("mlp"), "--input-shape", "4,16", "--fuse-quant-dequant",
+                            "--quantize-input-output-type", "float", words=("--quantize-input-output-type", "float"))
+
+
 def test_output_directory_missing():
     r = run("convert", fixture("mlp"), "-o", os.path.join(TMP, "no", "such", "dir", "m.tflite"), "--input-shape", "4,16")
     expect_user_error(r, "m.tflite")
