@@ -121,6 +121,21 @@ def output_steps(path):
     return steps
 
 
+def float_compute_ops(path):
+    """Operators other than QUANTIZE/DEQUANTIZE whose first input or output is float32: an
+    int8 model keeps them at its edges only."""
+    it = Interpreter(model_path=path)
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    found = []
+    for op in it._get_ops_details():
+        if op["op_name"] in ("QUANTIZE", "DEQUANTIZE", "DELEGATE"):
+            continue
+        ends = [op["inputs"][0], op["outputs"][0]]
+        if any(t >= 0 and tensors[t]["dtype"] == np.float32 for t in ends):
+            found.append(op["op_name"])
+    return found
+
+
 def dequantized(value):
     if isinstance(value, torch.Tensor) and value.is_quantized:
         return value.dequantize()
