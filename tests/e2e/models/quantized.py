@@ -155,7 +155,7 @@ FIXTURES = {
     "q_linear": fixture(lambda: nn.Linear(32, 48), (4, 32)),
     "q_linear_relu": fixture(lambda: Seq(nn.Linear(32, 48), nn.ReLU()), (4, 32), fuse=[["0", "1"]]),
     "q_linear_3d": fixture(lambda: nn.Linear(16, 24), (2, 5, 16)),
-    "q_linear_dynamic": (dynamic(lambda: nn.Linear(32, 40)), [(4, 32)], Q),
+    "q_linear_dynamic": (dynamic(lambda: nn.Sequential(nn.Linear(32, 40), nn.ReLU(), nn.Linear(40, 8))), [(4, 32)], Q),
     # elementwise (FloatFunctional)
     "q_add": fixture(lambda: Functional("add"), X, X),
     "q_add_relu": fixture(lambda: Functional("add_relu"), X, X),
