@@ -2,6 +2,9 @@
 convert`, run the .tflite in LiteRT, run the same input through PyTorch, compare.
 
 Float tolerance: max abs error <= 1e-4 * max(1, max|reference|), per output.
+Quantized models (spec option "quantized"): errors counted in quantization steps of each
+output (for a dequantized output, the scale of the last quantized tensor): at least 99% of
+the elements within one step and none beyond two.
 """
 import json
 import os
@@ -105,6 +108,96 @@ def compare(name, got, want, rel_tol=1e-4):
     return f"{name}: {len(want)} output(s) match, worst error {worst:.3f} of tolerance"
 
 
+def output_steps(path):
+    """Per model output, its quantization step: an int8/uint8 output's own scale; for a float
+    output that a DEQUANTIZE produces, the scale of the quantized tensor it reads; else None."""
+    it = Interpreter(model_path=path)
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    producer = {o: op for op in it._get_ops_details() for o in op["outputs"]}
+    steps = []
+    for d in it.get_output_details():
+        scale = d["quantization"][0]
+        if not scale and d["index"] in producer and producer[d["index"]]["op_name"] == "DEQUANTIZE":
+            scale = tensors[producer[d["index"]]["inputs"][0]]["quantization"][0]
+        steps.append(float(scale) if scale else None)
+    return steps
+
+
+def float_compute_ops(path):
+    """Operators other than QUANTIZE/DEQUANTIZE whose first input or output is float32: an
+    int8 model keeps them at its edges only."""
+    it = Interpreter(model_path=path)
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    found = []
+    for op in it._get_ops_details():
+        if op["op_name"] in ("QUANTIZE", "DEQUANTIZE", "DELEGATE"):
+            continue
+        ends = [op["inputs"][0], op["outputs"][0]]
+        if any(t >= 0 and tensors[t]["dtype"] == np.float32 for t in ends):
+            found.append(op["op_name"])
+    return found
+
+
+def dequantized(value):
+    if isinstance(value, torch.Tensor) and value.is_quantized:
+        return value.dequantize()
+    return value
+
+
+def step_errors(got, want, step):
+    """|LiteRT - PyTorch| in quantization steps, elementwise (a float array)."""
+    w = dequantized(want)
+    w = w.detach().numpy() if isinstance(w, torch.Tensor) else np.asarray(w)
+    if got.shape != w.shape:
+        raise Failure(f"output has shape {got.shape} in LiteRT, {w.shape} in PyTorch")
+    return np.abs(got.astype(np.float64) - w.astype(np.float64)) / step
+
+
+def compare_steps(name, got, want, steps, min_within=0.99, max_steps=2.0):
+    """Quantized comparison; returns (report, [(pct within 1 step, max steps)] per output)."""
+    if len(got) != len(want):
+        raise Failure(f"{name}: {len(got)} outputs from LiteRT, {len(want)} from PyTorch")
+    figures = []
+    for k, (g, w, step) in enumerate(zip(got, want, steps)):
+        need = min_within
+        if step is None:
+            # A float output of a float op (hybrid layers, quantized::linear_dynamic): PyTorch
+            # and TFLite quantize the input on the fly differently (per tensor vs per row), so
+            # only the bound applies, in steps of 8 bits of the output's range.
+            ref = dequantized(w).detach().numpy()
+            step = max(float(np.abs(ref).max()), 1e-12) / 127.0
+            need = 0.0
+        err = step_errors(g, w, step)
+        # A hair of slack: LiteRT's dequantized floats and PyTorch's differ in the last bits.
+        within = float((err <= 1.0 + 1e-3).mean()) if err.size else 1.0
+        worst = float(err.max()) if err.size else 0.0
+        figures.append((100.0 * within, worst))
+        if within < need or worst > max_steps + 1e-3:
+            raise Failure(f"{name}: output {k}: {100 * within:.2f}% within 1 step (need {100 * need:.0f}%), "
+                          f"max {worst:.2f} steps (limit {max_steps:g}), step {step:.4g}")
+    text = ", ".join(f"{p:.2f}% within 1 step, max {m:.2f} steps" for p, m in figures)
+    return f"{name}: {len(want)} output(s) match: {text}", figures
+
+
+def load_quantized(pt):
+    """Loads a model quantized for qnnpack: its packed weights are made for the engine that is
+    active while loading."""
+    torch.backends.quantized.engine = "qnnpack"
+    return torch.jit.load(pt)
+
+
+def quantized_reference(model, inputs):
+    """PyTorch's quantized outputs. Run with the onednn engine: in this torch, qnnpack's
+    quantized ReLU6 is wrong on channels_last tensors (see known traps)."""
+    old = torch.backends.quantized.engine
+    torch.backends.quantized.engine = "onednn"
+    try:
+        with torch.no_grad():
+            return flatten(model(*inputs))
+    finally:
+        torch.backends.quantized.engine = old
+
+
 def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
     """Converts fixture `name`, runs it in LiteRT and in PyTorch, compares; returns a report."""
     spec = load_spec(fixtures, name)
@@ -113,9 +206,13 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
         out = keep or os.path.join(tmp, name + ".tflite")
         convert(cli, pt, out, spec, extra_args)
         inputs = make_inputs(spec)
+        nchw = "--no-nchw-transpose" not in extra_args
+        if spec.get("quantized"):
+            want = quantized_reference(load_quantized(pt), inputs)
+            got = run_litert(out, inputs, nchw_transpose=nchw)
+            return compare_steps(name, got, want, output_steps(out))[0]
         model = torch.jit.load(pt)
         with torch.no_grad():
             want = flatten(model(*inputs))
-        nchw = "--no-nchw-transpose" not in extra_args
         got = run_litert(out, inputs, nchw_transpose=nchw)
     return compare(name, got, want, spec.get("rel_tol", rel_tol))

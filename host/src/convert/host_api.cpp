@@ -5,6 +5,7 @@
 #include "convert/translation.hpp"
 #include "tflite/options_schema.hpp"
 
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <fmt/format.h>
 
 namespace litecast::internal {
@@ -69,7 +70,11 @@ void fill_info(TranslationCall& c, const graph::TensorFacts& f, bool constant, l
   out->is_constant = constant ? 1 : 0;
   out->num_scales = static_cast<int32_t>(f.scales.size());
   out->scales = c.float_lists.emplace_back(f.scales).data();
-  out->zero_points = c.int_lists.emplace_back(f.zero_points).data();
+  std::vector<int64_t>& zp = c.int_lists.emplace_back(f.zero_points);
+  // quint8 is presented as TFLite's int8, its zero points shifted by -128 (see tflite_type).
+  if (f.dtype == at::kQUInt8)
+    for (int64_t& z : zp) z -= 128;
+  out->zero_points = zp.data();
   out->quantized_axis = static_cast<int32_t>(f.quantized_axis);
 }
 
@@ -252,7 +257,10 @@ int32_t input_data(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t dtype, const 
     else if (x.isDouble() || x.isInt() || x.isBool()) t = at::scalar_to_tensor(x.toScalar());
     else throw Error(fmt::format("input {} of {} is not a tensor", i, c.kind));
     at::ScalarType want = torch_type(dtype);
-    if (t.is_quantized()) t = (want == at::kChar || want == at::kByte || want == at::kInt) ? t.int_repr() : t.dequantize();
+    if (t.is_quantized() && t.scalar_type() == at::kQUInt8 && want == at::kChar)
+      t = t.int_repr().to(at::kInt) - 128;  // TFLite's int8 view of quint8
+    else if (t.is_quantized())
+      t = (want == at::kChar || want == at::kByte || want == at::kInt) ? t.int_repr() : t.dequantize();
     t = t.to(want).contiguous();
     const at::Tensor& kept = c.tensors.emplace_back(t);
     *data = kept.data_ptr();
@@ -421,6 +429,77 @@ int32_t set_output_list(lc_ctx_t* ctx, int32_t i, const int32_t* tensors, int32_
   });
 }
 
+// --- packed parameters of quantized ops ------------------------------------------------
+
+// Calls a LibTorch operator by name on one argument (the packed-parameters object).
+torch::jit::Stack call_packed_op(const char* name, const c10::IValue& packed) {
+  auto op = c10::Dispatcher::singleton().findSchema({name, ""});
+  if (!op) throw Error(fmt::format("this LibTorch has no operator {}", name));
+  torch::jit::Stack s{packed};
+  op->callBoxed(&s);
+  return s;
+}
+
+int32_t input_packed(lc_ctx_t* ctx, int32_t i, lc_packed_params_t* out) {
+  return guard(ctx, [&] {
+    TranslationCall& c = call_of(ctx);
+    if (!out || !LC_HAS_FIELD(out, lc_packed_params_t, transposed)) throw Error("lc_packed_params_t too small");
+    const c10::IValue& x = constant_input(c, i, "packed-parameters object");
+    const std::string type = x.isObject() ? x.type()->str() : x.tagKind();
+    const bool conv = type.find("Conv2dPackedParamsBase") != std::string::npos;
+    const bool linear = type.find("LinearPackedParamsBase") != std::string::npos;
+    if (!conv && !linear)
+      throw Error(fmt::format("input {} of {} is a {}, not packed convolution or linear parameters", i, c.kind, type));
+    torch::jit::Stack unpacked = call_packed_op(conv ? "quantized::conv2d_unpack" : "quantized::linear_unpack", x);
+    at::Tensor w = unpacked.at(0).toTensor();
+    if (!w.is_quantized()) throw Error(fmt::format("input {} of {}: the packed weight is not quantized", i, c.kind));
+    graph::TensorFacts wf = graph::facts_of(w);
+    at::Tensor wi = w.int_repr();
+    if (w.scalar_type() == at::kQUInt8) {  // TFLite's int8 view, as for activations
+      wi = (wi.to(at::kInt) - 128).to(at::kChar);
+      for (int64_t& z : wf.zero_points) z -= 128;
+    } else if (w.scalar_type() != at::kQInt8) {
+      throw Error(fmt::format("input {} of {}: weights of type {} are not supported", i, c.kind,
+                              c10::toString(w.scalar_type())));
+    }
+    wi = c.tensors.emplace_back(wi.contiguous());
+    out->kind = conv ? LC_PACKED_CONV : LC_PACKED_LINEAR;
+    out->weight_dtype = LC_INT8;
+    out->weight_rank = static_cast<int32_t>(wf.shape.size());
+    out->weight_shape = c.int_lists.emplace_back(wf.shape).data();
+    out->weight = static_cast<const int8_t*>(wi.data_ptr());
+    out->num_weight_scales = static_cast<int32_t>(wf.scales.size());
+    out->weight_scales = c.float_lists.emplace_back(wf.scales).data();
+    out->weight_zero_points = c.int_lists.emplace_back(wf.zero_points).data();
+    out->weight_axis = static_cast<int32_t>(wf.quantized_axis);
+    out->bias = nullptr;
+    out->bias_count = 0;
+    const c10::IValue& b = unpacked.at(1);
+    if (b.isTensor() && b.toTensor().defined()) {
+      const at::Tensor& bias = c.tensors.emplace_back(b.toTensor().to(at::kFloat).contiguous());
+      out->bias = bias.data_ptr<float>();
+      out->bias_count = bias.numel();
+    }
+    out->num_spatial = 0;
+    out->stride = out->padding = out->dilation = out->output_padding = nullptr;
+    out->groups = 1;
+    out->transposed = 0;
+    if (conv) {
+      auto ints = [&](const char* op) {
+        return c.int_lists.emplace_back(call_packed_op(op, x).at(0).toIntVector()).data();
+      };
+      out->stride = ints("quantized::conv2d_stride");
+      out->padding = ints("quantized::conv2d_padding");
+      out->dilation = ints("quantized::conv2d_dilation");
+      out->output_padding = ints("quantized::conv2d_output_padding");
+      out->num_spatial = static_cast<int32_t>(c.int_lists.back().size());
+      out->groups = call_packed_op("quantized::conv2d_groups", x).at(0).toInt();
+      out->transposed = call_packed_op("quantized::conv2d_transpose", x).at(0).toInt() != 0;
+    }
+    return LC_OK;
+  });
+}
+
 // --- messages -----------------------------------------------------------------------------
 
 void set_error(lc_ctx_t* ctx, const char* message) {
@@ -440,7 +519,7 @@ const lc_host_api_t kHostApi = {
     &input_bool,           &input_string, &input_ints,      &input_floats,        &input_info,
     &input_list_size,      &input_data,   &input_tensor,    &output_info,         &add_tensor,
     &tensor_info,          &add_operator, &set_option_int,  &set_option_float,    &set_option_enum,
-    &set_option_ints,      &set_output,   &set_output_list,
+    &set_option_ints,      &set_output,   &set_output_list, &input_packed,
 };
 
 }  // namespace

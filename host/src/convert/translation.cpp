@@ -20,8 +20,10 @@ int32_t tflite_type(at::ScalarType t) {
     case at::kShort: return LC_INT16;
     case at::kChar:
     case at::kQInt8: return LC_INT8;
-    case at::kByte:
-    case at::kQUInt8: return LC_UINT8;
+    // quint8 becomes TFLite's int8 with the zero point shifted by -128 (the int8 spec); the
+    // host presents quint8 values, zero points and constants that way to plugins.
+    case at::kQUInt8: return LC_INT8;
+    case at::kByte: return LC_UINT8;
     case at::kBool: return LC_BOOL;
     default: throw Error(fmt::format("tensors of type {} have no TFLite equivalent", c10::toString(t)));
   }
@@ -65,7 +67,12 @@ int32_t Translation::constant_tensor(const torch::jit::Value* v, const at::Tenso
     q.scales.assign(f.scales.begin(), f.scales.end());
     q.zero_points = f.zero_points;
     q.quantized_axis = static_cast<int32_t>(f.quantized_axis);
-    t = t.int_repr().contiguous();
+    if (t.scalar_type() == at::kQUInt8) {
+      for (int64_t& z : q.zero_points) z -= 128;
+      t = (t.int_repr().to(at::kInt) - 128).to(at::kChar).contiguous();
+    } else {
+      t = t.int_repr().contiguous();
+    }
   }
   if (t.scalar_type() == at::kDouble) t = t.to(at::kFloat);
   if (t.scalar_type() == at::kLong) {

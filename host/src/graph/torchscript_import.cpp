@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -59,6 +60,12 @@ torch::jit::Module load_module(const std::string& path) {
     if (in.gcount() < 4 || magic[0] != 'P' || magic[1] != 'K')
       throw Error(fmt::format("{}: not a TorchScript file (expected a zip archive from torch.jit.save)", path));
   }
+  // Quantized models are repacked at load for the active quantized engine. Ours come from
+  // qnnpack (the mobile engine), which packs every layer they hold; onednn, the default here,
+  // refuses some (transposed convolutions with output_padding).
+  const auto& engines = at::globalContext().supportedQEngines();
+  if (std::find(engines.begin(), engines.end(), at::QEngine::QNNPACK) != engines.end())
+    at::globalContext().setQEngine(at::QEngine::QNNPACK);
   try {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();

@@ -203,6 +203,18 @@ void run_meta(torch::jit::Node* n, torch::jit::Stack& stack, std::unordered_set<
   for (c10::IValue& v : stack) v = to_meta(v);
 }
 
+// Quantized tensors have no meta kernels in LibTorch 1.13 (and their scales and zero points are
+// computed, not shapes): a graph that quantizes is recorded by a real run from the start.
+bool quantizes(const torch::jit::Graph& graph) {
+  static const c10::Symbol per_tensor = c10::Symbol::fromQualString("aten::quantize_per_tensor");
+  static const c10::Symbol per_channel = c10::Symbol::fromQualString("aten::quantize_per_channel");
+  for (const torch::jit::Node* n : graph.nodes()) {
+    const c10::Symbol k = n->kind();
+    if (k == per_tensor || k == per_channel || std::string(k.ns().toUnqualString()) == "quantized") return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
@@ -213,7 +225,7 @@ ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::ji
       const ExampleInput& e = examples.at(i);
       real.push_back(torch::empty(e.shape, torch::dtype(e.dtype).device(at::kMeta)));
     }
-    if (run(graph, inputs, real, /*meta=*/true)) return;
+    if (!quantizes(graph) && run(graph, inputs, real, /*meta=*/true)) return;
     records_.clear();
     outputs_.clear();
     real.clear();

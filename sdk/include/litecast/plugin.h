@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define LC_ABI_MAJOR 1
-#define LC_ABI_MINOR 0
+#define LC_ABI_MINOR 1
 
 #if defined(_WIN32)
 #define LC_EXPORT __declspec(dllexport)
@@ -120,6 +120,39 @@ typedef struct lc_tensor_desc {
   size_t data_size;       /* bytes at data; must equal the element count x element size */
   const lc_quant_t* quant; /* NULL: not quantized */
 } lc_tensor_desc_t;
+
+/* The parameters LibTorch packs into one object for a quantized convolution or linear layer
+ * (the Conv2dPackedParamsBase / LinearPackedParamsBase constants of quantized::conv2d,
+ * quantized::linear, ...), unpacked by the host. All pointers are owned by the host and valid
+ * during the callback. [ABI 1.1] */
+#define LC_PACKED_CONV 1   /* conv1d, conv2d and their transposes */
+#define LC_PACKED_LINEAR 2 /* linear */
+typedef struct lc_packed_params {
+  uint32_t struct_size;
+  int32_t kind;  /* LC_PACKED_CONV or LC_PACKED_LINEAR */
+  /* The weight in PyTorch's layout: [out, in/groups, k...] for a convolution,
+     [in, out/groups, k...] for a transposed one, [out, in] for linear; int8 values. */
+  int32_t weight_dtype; /* LC_INT8 (qint8); the values are the integer representation */
+  int32_t weight_rank;
+  const int64_t* weight_shape;
+  const int8_t* weight;
+  /* Per-tensor (num_weight_scales == 1) or per-channel along weight_axis. */
+  const double* weight_scales;
+  const int64_t* weight_zero_points;
+  int32_t num_weight_scales;
+  int32_t weight_axis;
+  const float* bias; /* float, one per output channel; NULL when the layer has none */
+  int64_t bias_count;
+  /* Convolutions only (num_spatial == 0 for linear). A conv1d is packed as a 2-D
+     convolution over a height of 1: its lists have 2 entries, the first for that height. */
+  int32_t num_spatial;
+  const int64_t* stride;
+  const int64_t* padding;
+  const int64_t* dilation;
+  const int64_t* output_padding;
+  int64_t groups;
+  int32_t transposed; /* 1 for conv_transpose */
+} lc_packed_params_t;
 
 typedef struct lc_host_api lc_host_api_t;
 
@@ -263,6 +296,12 @@ struct lc_host_api {
   int32_t (*set_output)(lc_ctx_t* ctx, int32_t i, int32_t tensor);
   /* Bind a tensor-list output i (split, chunk, unbind) to `count` tensors. */
   int32_t (*set_output_list)(lc_ctx_t* ctx, int32_t i, const int32_t* tensors, int32_t count);
+
+  /* ---- ABI 1.1 ---- */
+  /* Input i, a constant packed-parameters object of a quantized op (quantized::conv2d's
+     second input), unpacked into *out (the caller sets out->struct_size). LC_ERROR when the
+     input is not such an object. [host-thread] [during-convert] */
+  int32_t (*input_packed)(lc_ctx_t* ctx, int32_t i, lc_packed_params_t* out);
 };
 
 /* ---- the plugin descriptor --------------------------------------------------------------- */

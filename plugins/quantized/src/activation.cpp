@@ -1,0 +1,108 @@
+// Activations on int8 tensors: quantized::relu6/hardswish/leaky_relu/elu/sigmoid and aten::relu,
+// hardtanh, sigmoid, tanh, hardswish, hardsigmoid on quantized inputs. LOGISTIC and TANH fix
+// their int8 output quantization (1/256, -128 and 1/128, 0): a QUANTIZE follows when PyTorch's
+// differs.
+#include "common.hpp"
+
+namespace quant {
+
+namespace {
+
+// A one-input op into a tensor with quantization q, then bound (requantized to the output's).
+litecast::Op unary_into(const litecast::Node& n, int32_t code, const QParams& q) {
+  int32_t y = q_tensor(n, n.output_info(0).shape, q);
+  litecast::Op op = n.op(code, {n.input(0)}, {y});
+  bind(n, 0, y);
+  return op;
+}
+
+void relu(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  unary_into(n, LC_OP_RELU, output_q(n, 0));
+}
+
+void relu6(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  unary_into(n, LC_OP_RELU6, output_q(n, 0));
+}
+
+void hardtanh(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  const double lo = n.f64(1), hi = n.f64(2);
+  if (lo == 0 && hi == 6) return relu6(n);
+  if (lo == -1 && hi == 1) return void(unary_into(n, LC_OP_RELU_N1_TO_1, output_q(n, 0)));
+  if (lo == 0 && hi > 1e30) return relu(n);
+  n.decline("hardtanh bounds other than [0, 6] and [-1, 1]");
+}
+
+void hardswish(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  unary_into(n, LC_OP_HARD_SWISH, output_q(n, 0));
+}
+
+void sigmoid(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  unary_into(n, LC_OP_LOGISTIC, {1.0 / 256, -128});
+}
+
+void tanh(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  unary_into(n, LC_OP_TANH, {1.0 / 128, 0});
+}
+
+// quantized::leaky_relu(qx, negative_slope, inplace, output_scale, output_zero_point);
+// aten::leaky_relu(x, negative_slope)
+void leaky_relu(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  const double slope = n.f64(1);
+  unary_into(n, LC_OP_LEAKY_RELU, output_q(n, 0)).set("alpha", slope);
+}
+
+// quantized::elu(x, output_scale, output_zero_point, alpha, scale, input_scale)
+void elu(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  for (int i = 3; i <= 5 && i < n.num_inputs(); ++i)
+    if (n.f64(i) != 1.0) n.decline("TFLite's ELU has alpha = scale = input_scale = 1 only");
+  unary_into(n, LC_OP_ELU, output_q(n, 0));
+}
+
+// hardsigmoid(x) = relu6(x + 3) / 6: ADD with a fused RELU6 into six times the output's scale,
+// then MUL by 1/6 into the output's quantization. Two int8 ops, each rounding to the output
+// step.
+void hardsigmoid(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  QParams qy = output_q(n, 0);
+  std::vector<int64_t> shape = n.output_info(0).shape;
+  Quant three{{3.0f / 127}, {0}, 0}, sixth{{1.0f / 6 / 127}, {0}, 0};
+  int32_t t = q_tensor(n, shape, {qy.scale * 6, qy.zero_point});
+  n.op(LC_OP_ADD, {n.input(0), q_constant_i8(n, {}, {127}, three)}, {t}).set("fused_activation_function", "RELU6");
+  int32_t y = q_tensor(n, shape, qy);
+  n.op(LC_OP_MUL, {t, q_constant_i8(n, {}, {127}, sixth)}, {y}).set("fused_activation_function", "NONE");
+  n.output(0, y);
+}
+
+}  // namespace
+
+static const Family family([](litecast::Registrar& r) {
+  const char* same = "int8";
+  r.translator("quantized::relu6", kPriority, same, relu6);
+  r.translator("quantized::hardswish", kPriority, same, hardswish);
+  r.translator("quantized::leaky_relu", kPriority, same, leaky_relu);
+  r.translator("quantized::elu", kPriority, "int8; alpha 1", elu);
+  r.translator("quantized::sigmoid", kPriority, "int8; LOGISTIC then requantize", sigmoid);
+  const char* on_q = "quantized int8 inputs only (float ones go to the ATen plugin)";
+  r.translator("aten::relu", kAtenPriority, on_q, relu);
+  r.translator("aten::relu_", kAtenPriority, on_q, relu);
+  r.translator("aten::relu6", kAtenPriority, on_q, relu6);
+  r.translator("aten::hardtanh", kAtenPriority, on_q, hardtanh);
+  r.translator("aten::hardtanh_", kAtenPriority, on_q, hardtanh);
+  r.translator("aten::hardswish", kAtenPriority, on_q, hardswish);
+  r.translator("aten::hardswish_", kAtenPriority, on_q, hardswish);
+  r.translator("aten::sigmoid", kAtenPriority, on_q, sigmoid);
+  r.translator("aten::tanh", kAtenPriority, on_q, tanh);
+  r.translator("aten::leaky_relu", kAtenPriority, on_q, leaky_relu);
+  r.translator("aten::hardsigmoid", kAtenPriority, on_q, hardsigmoid);
+  r.translator("aten::hardsigmoid_", kAtenPriority, on_q, hardsigmoid);
+});
+
+}  // namespace quant
