@@ -37,15 +37,16 @@ class Between(nn.Module):
     """quantize -> dequantize -> float op -> quantize -> dequantize: what a PyTorch-quantized
     model does around an op PyTorch cannot quantize."""
 
-    def __init__(self, fn, arity=1):
+    def __init__(self, fn, arity=1, pre=None):
         super().__init__()
         self.fn = fn
+        self.pre = pre or (lambda x: x)
         self.stubs = nn.ModuleList(tq.QuantStub() for _ in range(arity))
         self.out = tq.QuantStub()
         self.dq = tq.DeQuantStub()
 
     def forward(self, *xs):
-        xs = [self.dq(s(x)) for s, x in zip(self.stubs, xs)]
+        xs = [self.dq(s(self.pre(x))) for s, x in zip(self.stubs, xs)]
         return self.dq(self.out(self.fn(*xs)))
 
 
@@ -230,17 +231,14 @@ def rewrite_cases(cli, tmp):
     for name, fn, arity, shape, tfl_op, transform in REWRITE_CASES:
         torch.manual_seed(0)
         shapes = [shape] * arity
-        model = Between(fn, arity)
-        if transform:
-            model = Between(lambda *xs, f=fn, t=transform: f(*[t(x) for x in xs]), arity)
-        model = quantize_eager(model, shapes)
+        model = quantize_eager(Between(fn, arity, transform), shapes)
         g = torch.Generator().manual_seed(11)
         inputs = [torch.randn(*s, generator=g) * 2 for s in shapes]
         want = reference(model, inputs)
         scale = float(model.out.scale)
         got, it = convert_and_run(cli, model, shapes, inputs, ["--rewrite-quantizable"], tmp, name)
         ops = [o for o in op_types(it) if o[0] == tfl_op]
-        check(len(ops) == 1 and all(t == np.int8 for t in ops[0][1] + ops[0][2]),
+        check(len(ops) == 1 and ops[0][1][:arity] == [np.int8] * arity and ops[0][2] == [np.int8],
               f"rewrite {name}: {tfl_op} runs on int8 ({ops})")
         steps(f"rewrite {name}", got[0], want, scale)
         _, it = convert_and_run(cli, model, shapes, inputs, [], tmp, name + "_plain")

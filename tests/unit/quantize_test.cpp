@@ -74,6 +74,31 @@ TEST(FoldQdq, FixedOutputQuantizationRequantizes) {
   EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].outputs[0]).quant, q(1.0f / 128, 0));
 }
 
+// A data-movement op between the DEQUANTIZE and the kernel moves the DEQUANTIZE after it, so
+// the kernel folds too; the model output it also feeds stays float behind a DEQUANTIZE.
+TEST(FoldQdq, DataMovementPassesTheDequantizeOn) {
+  Builder b;
+  b.m.inputs = {b.act("x", {2, 4})};
+  b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {2, 4})});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(0.05f, 3);
+  b.op(LC_OP_DEQUANTIZE, {b.t["xq"]}, {b.act("xd", {2, 4})});
+  int32_t shape = b.constant("shape", LC_INT32, {2}, std::vector<int32_t>{1, 8});
+  b.op(LC_OP_RESHAPE, {b.t["xd"], shape}, {b.act("r", {1, 8})});
+  b.op(LC_OP_SOFTMAX, {b.t["r"]}, {b.act("s", {1, 8})}, {{"beta", 1.0}});
+  b.op(LC_OP_QUANTIZE, {b.t["s"]}, {b.act("sq", {1, 8})});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(1.0f / 256, -128);
+  b.op(LC_OP_DEQUANTIZE, {b.t["sq"]}, {b.act("y", {1, 8})});
+  b.m.outputs = {b.t["y"], b.t["r"]};
+  ModelGraph g(b.m);
+  EXPECT_EQ(fold_qdq(g).counters["folded"], 2);
+  ASSERT_EQ(op_names(b.m), (std::vector<std::string>{"QUANTIZE", "RESHAPE", "DEQUANTIZE", "SOFTMAX", "DEQUANTIZE"}));
+  EXPECT_EQ(tensor(b.m, b.m.operators[1].outputs[0]).quant, q(0.05f, 3));
+  EXPECT_EQ(tensor(b.m, b.m.operators[3].inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor(b.m, b.m.outputs[1]).type, LC_FLOAT32);
+}
+
 // A float op whose output is also a model output stays float.
 TEST(FoldQdq, FloatOutputStaysFloat) {
   SoftmaxChain c(q(1.0f / 256, -128));

@@ -84,6 +84,32 @@ const Kernel kKernels[] = {
     {LC_OP_L2_NORMALIZATION, Out::kFixed, 1.0f / 128, 0},
 };
 
+// Ops that only select, repeat or move values (a max of values is one of them): they commute
+// exactly with DEQUANTIZE. PAD pads int8 with the zero point, i.e. with 0.0.
+bool moves_data_only(int32_t code) {
+  switch (code) {
+    case LC_OP_RESHAPE:
+    case LC_OP_TRANSPOSE:
+    case LC_OP_SQUEEZE:
+    case LC_OP_EXPAND_DIMS:
+    case LC_OP_SLICE:
+    case LC_OP_STRIDED_SLICE:
+    case LC_OP_GATHER:
+    case LC_OP_SPACE_TO_DEPTH:
+    case LC_OP_DEPTH_TO_SPACE:
+    case LC_OP_TILE:
+    case LC_OP_BROADCAST_TO:
+    case LC_OP_PAD:
+    case LC_OP_MIRROR_PAD:
+    case LC_OP_MAX_POOL_2D:
+    case LC_OP_REDUCE_MAX:
+    case LC_OP_REDUCE_MIN:
+      return true;
+    default:
+      return false;
+  }
+}
+
 const Kernel* kernel_of(int32_t code) {
   for (const Kernel& k : kKernels)
     if (k.code == code) return &k;
@@ -250,16 +276,24 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
     inputs[i] = src;
   }
   if (activations.empty()) return false;
+  // Outputs must all go to QUANTIZE, except for a data-movement op: its output read as float
+  // gets the DEQUANTIZE after it instead (exact), so a chain of them reaches the next kernel.
   std::vector<std::vector<int32_t>> quantizes;
+  bool hoist = false;
   for (int32_t t : op.outputs) {
     if (g.tensor(t).type != LC_FLOAT32) return false;
     auto qs = quantize_consumers(g, t);
-    if (!qs) return false;
+    if (!qs) {
+      if (!moves_data_only(r.code) || op.outputs.size() != 1) return false;
+      hoist = true;
+      qs.emplace();
+    }
     quantizes.push_back(*qs);
   }
   if (op.outputs.empty()) return false;
 
-  const Quantization wanted = g.tensor(g.op(static_cast<size_t>(quantizes[0][0])).outputs[0]).quant;
+  const Quantization wanted =
+      hoist ? Quantization{} : g.tensor(g.op(static_cast<size_t>(quantizes[0][0])).outputs[0]).quant;
   Quantization out_q;
   switch (r.out) {
     case Out::kFree:
@@ -305,6 +339,16 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
   k += inserted;
   Operator& folded = g.op(k);
   folded.inputs = inputs;
+  if (hoist) {
+    const int32_t o = folded.outputs[0];
+    const Tensor ot = g.tensor(o);
+    const int32_t oi = g.add_tensor(ot.name + "/int8", LC_INT8, ot.shape);
+    g.tensor(oi).quant = out_q;
+    g.op(k).outputs[0] = oi;
+    g.insert_op(k + 1, Operator{LC_OP_DEQUANTIZE, "", 1, {oi}, {o}, {}, {}});
+    g.rebuild();
+    return true;
+  }
   for (size_t j = 0; j < folded.outputs.size(); ++j) {
     Tensor& o = g.tensor(folded.outputs[j]);
     o.type = LC_INT8;
