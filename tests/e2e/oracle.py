@@ -136,6 +136,25 @@ def float_compute_ops(path):
     return found
 
 
+def float_weights(path):
+    """CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED whose weights are float constants rather
+    than int8 (directly or through a DEQUANTIZE): a fake-quantized model must have none."""
+    it = Interpreter(model_path=path)
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    ops = it._get_ops_details()
+    producer = {o: op for op in ops for o in op["outputs"]}
+    found = []
+    for op in ops:
+        if op["op_name"] not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            continue
+        w = op["inputs"][1]
+        if w in producer and producer[w]["op_name"] == "DEQUANTIZE":
+            w = producer[w]["inputs"][0]
+        if tensors[w]["dtype"] != np.int8:
+            found.append(op["op_name"])
+    return found
+
+
 def dequantized(value):
     if isinstance(value, torch.Tensor) and value.is_quantized:
         return value.dequantize()
@@ -208,7 +227,10 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
         if spec.get("quantized"):
             want = quantized_reference(load_quantized(pt), inputs)
             got = run_litert(out, inputs, nchw_transpose=nchw)
-            return compare_steps(name, got, want, output_steps(out))[0]
+            report = compare_steps(name, got, want, output_steps(out))[0]
+            if spec.get("int8_weights") and float_weights(out):
+                raise Failure(f"{name}: float weights left in {float_weights(out)}")
+            return report
         model = torch.jit.load(pt)
         with torch.no_grad():
             want = flatten(model(*inputs))

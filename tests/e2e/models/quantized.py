@@ -118,6 +118,36 @@ class Fn(nn.Module):
         return self.fn(self.conv(x))
 
 
+class FakeQuant(nn.Module):
+    """A QAT-style float model: fake-quantized input, weight (per channel for the conv, per
+    tensor for the linear layer) and output. Freezing folds the weight's fake quantization; the
+    host recovers it so the weight stays int8 + DEQUANTIZE."""
+
+    def __init__(self, layer):
+        super().__init__()
+        g = torch.Generator().manual_seed(5)
+        self.layer = layer
+        if layer == "conv":
+            self.w = nn.Parameter(torch.randn(6, 4, 3, 3, generator=g) * 0.3)
+            self.register_buffer("ws", torch.rand(6, generator=g) * 0.004 + 0.004)
+            self.register_buffer("wz", torch.zeros(6, dtype=torch.int32))
+        else:
+            self.w = nn.Parameter(torch.randn(24, 32, generator=g) * 0.3)
+        self.b = nn.Parameter(torch.randn(self.w.shape[0], generator=g) * 0.1)
+        self.register_buffer("xs", torch.tensor([0.03]))
+        self.register_buffer("xz", torch.tensor([128], dtype=torch.int32))
+
+    def forward(self, x):
+        x = torch.fake_quantize_per_tensor_affine(x, self.xs, self.xz, 0, 255)
+        if self.layer == "conv":
+            w = torch.fake_quantize_per_channel_affine(self.w, self.ws, self.wz, 0, -128, 127)
+            y = F.conv2d(x, w, self.b, padding=1)
+        else:
+            w = torch.fake_quantize_per_tensor_affine(self.w, 0.008, 0, -128, 127)
+            y = F.linear(x, w, self.b)
+        return torch.fake_quantize_per_tensor_affine(y, 0.05, 0, -128, 127)
+
+
 def conv(*a, **k):
     return lambda: nn.Conv2d(*a, **k)
 
@@ -177,6 +207,9 @@ FIXTURES = {
     "q_sigmoid": fixture(with_conv(nn.Sigmoid), X),
     "q_hardsigmoid": fixture(with_conv(nn.Hardsigmoid), X),
     "q_tanh": fixture(with_conv(nn.Tanh), X),
+    # fake quantization (QAT-style float graphs): Q/DQ pairs, int8 weights + DEQUANTIZE
+    "q_fake_quant_conv": (lambda: FakeQuant("conv"), [X], {**Q, "int8_weights": True}),
+    "q_fake_quant_linear": (lambda: FakeQuant("linear"), [(3, 32)], {**Q, "int8_weights": True}),
     # aten ops on quantized tensors
     "q_flatten": fixture(after_conv(lambda x: torch.flatten(x, 1)), X),
     "q_reshape_permute": fixture(after_conv(lambda x: x.reshape(1, 8, 144).permute(0, 2, 1)), X),
