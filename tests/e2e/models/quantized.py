@@ -106,6 +106,21 @@ class BatchNorm1dOp(nn.Module):
         return torch.ops.quantized.batch_norm1d(x, self.w, self.b, self.mean, self.var, 1e-5, 0.03, 128)
 
 
+class AddScalarRelu(nn.Module):
+    """quantized::add_scalar_relu and quantized::mul_relu, called directly (no FloatFunctional)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        if not y.is_quantized:
+            return torch.relu(y - 0.5) * y
+        a = torch.ops.quantized.add_scalar_relu(y, -0.5)
+        return torch.ops.quantized.mul_relu(a, y, 0.02, 0)
+
+
 class Fn(nn.Module):
     """aten ops applied to quantized tensors (after a conv, so they see real quantization)."""
 
@@ -210,6 +225,14 @@ FIXTURES = {
     # fake quantization (QAT-style float graphs): Q/DQ pairs, int8 weights + DEQUANTIZE
     "q_fake_quant_conv": (lambda: FakeQuant("conv"), [X], {**Q, "int8_weights": True}),
     "q_fake_quant_linear": (lambda: FakeQuant("linear"), [(3, 32)], {**Q, "int8_weights": True}),
+    "q_relu6_functional": fixture(after_conv(F.relu6), X),
+    "q_hardtanh": fixture(after_conv(lambda x: F.hardtanh(x, -1.0, 1.0)), X),
+    "q_leaky_relu_functional": fixture(after_conv(lambda x: F.leaky_relu(x, 0.2)), X),
+    "q_sigmoid_op": fixture(after_conv(lambda x: torch.ops.quantized.sigmoid(x, 1.0 / 256, 0)
+                                       if x.is_quantized else torch.sigmoid(x)), X),
+    "q_softmax": fixture(after_conv(lambda x: torch.ops.quantized.softmax(x, 1, 1.0 / 256, 0)
+                                    if x.is_quantized else torch.softmax(x, 1)), X),
+    "q_add_scalar_relu": fixture(lambda: AddScalarRelu(), X),
     # aten ops on quantized tensors
     "q_flatten": fixture(after_conv(lambda x: torch.flatten(x, 1)), X),
     "q_reshape_permute": fixture(after_conv(lambda x: x.reshape(1, 8, 144).permute(0, 2, 1)), X),
