@@ -81,6 +81,9 @@ def run_litert(path, inputs, nchw_transpose=True):
     outs = []
     for d in it.get_output_details():
         y = it.get_tensor(d["index"])
+        scale, zero_point = d["quantization"]
+        if scale and y.dtype in (np.int8, np.uint8):  # a quantized output, compared as values
+            y = (y.astype(np.float32) - zero_point) * np.float32(scale)
         if nchw_transpose and y.ndim == 4:
             y = y.transpose(NHWC_TO_NCHW)
         outs.append(y)

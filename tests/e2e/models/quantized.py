@@ -23,16 +23,28 @@ class Quantized(nn.Module):
         return self.dequant(self.body(*[q(t) for q, t in zip(self.quant, x)]))
 
 
-def quantize(body, shapes, fuse=None, calibrate=8):
-    """A factory: body() quantized with the qnnpack qconfig, calibrated on `calibrate` seeded
-    random batches of the input shapes."""
+class QuantizedOut(Quantized):
+    """Like Quantized, but the model's output stays quantized (an int8 model output)."""
+
+    def forward(self, *x):
+        return self.body(*[q(t) for q, t in zip(self.quant, x)])
+
+
+# Per-channel symmetric weights (what the x86/fbgemm qconfig uses), activations as qnnpack's.
+PER_CHANNEL = tq.QConfig(activation=tq.get_default_qconfig("qnnpack").activation,
+                         weight=tq.default_per_channel_weight_observer)
+
+
+def quantize(body, shapes, fuse=None, calibrate=8, qconfig=None, wrapper=Quantized):
+    """A factory: body() quantized with the qnnpack qconfig (or `qconfig`), calibrated on
+    `calibrate` seeded random batches of the input shapes."""
 
     def factory():
         torch.backends.quantized.engine = "qnnpack"
-        m = Quantized(body(), len(shapes)).eval()
+        m = wrapper(body(), len(shapes)).eval()
         if fuse:
             tq.fuse_modules(m.body, fuse, inplace=True)
-        m.qconfig = tq.get_default_qconfig("qnnpack")
+        m.qconfig = qconfig or tq.get_default_qconfig("qnnpack")
         tq.prepare(m, inplace=True)
         g = torch.Generator().manual_seed(0)
         with torch.no_grad():
@@ -54,8 +66,8 @@ def dynamic(body):
     return factory
 
 
-def fixture(body, *shapes, fuse=None):
-    return (quantize(body, shapes, fuse), list(shapes), Q)
+def fixture(body, *shapes, fuse=None, **kw):
+    return (quantize(body, shapes, fuse, **kw), list(shapes), Q)
 
 
 class Seq(nn.Sequential):
@@ -196,7 +208,11 @@ FIXTURES = {
     "q_conv_transpose2d": fixture(lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1), X),
     "q_conv_transpose2d_valid": fixture(lambda: nn.ConvTranspose2d(4, 6, 2, stride=2), X),
     "q_conv_transpose1d": fixture(lambda: nn.ConvTranspose1d(4, 6, 4, stride=2, padding=1), (1, 4, 30)),
+    "q_conv2d_per_channel": fixture(conv_relu(4, 8, 3, padding=1), X, fuse=[["0", "1"]], qconfig=PER_CHANNEL),
+    "q_conv2d_depthwise_per_channel": fixture(conv(8, 8, 3, padding=1, groups=8), (1, 8, 10, 10), qconfig=PER_CHANNEL),
+    "q_int8_output": fixture(conv(4, 8, 3), X, wrapper=QuantizedOut),
     # dense layers
+    "q_linear_per_channel": fixture(lambda: nn.Linear(32, 48), (4, 32), qconfig=PER_CHANNEL),
     "q_linear": fixture(lambda: nn.Linear(32, 48), (4, 32)),
     "q_linear_relu": fixture(lambda: Seq(nn.Linear(32, 48), nn.ReLU()), (4, 32), fuse=[["0", "1"]]),
     "q_linear_3d": fixture(lambda: nn.Linear(16, 24), (2, 5, 16)),
