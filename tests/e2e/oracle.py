@@ -83,6 +83,9 @@ def run_litert(path, inputs, nchw_transpose=True, delegates=True):
     outs = []
     for d in it.get_output_details():
         y = it.get_tensor(d["index"])
+        scale, zero_point = d["quantization"]
+        if scale and y.dtype in (np.int8, np.uint8):  # a quantized output, compared as values
+            y = (y.astype(np.float32) - zero_point) * np.float32(scale)
         if nchw_transpose and y.ndim == 4:
             y = y.transpose(NHWC_TO_NCHW)
         outs.append(y)
@@ -134,6 +137,25 @@ def float_compute_ops(path):
             continue
         ends = [op["inputs"][0], op["outputs"][0]]
         if any(t >= 0 and tensors[t]["dtype"] == np.float32 for t in ends):
+            found.append(op["op_name"])
+    return found
+
+
+def float_weights(path):
+    """CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED whose weights are float constants rather
+    than int8 (directly or through a DEQUANTIZE): a fake-quantized model must have none."""
+    it = Interpreter(model_path=path)
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    ops = it._get_ops_details()
+    producer = {o: op for op in ops for o in op["outputs"]}
+    found = []
+    for op in ops:
+        if op["op_name"] not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            continue
+        w = op["inputs"][1]
+        if w in producer and producer[w]["op_name"] == "DEQUANTIZE":
+            w = producer[w]["inputs"][0]
+        if tensors[w]["dtype"] != np.int8:
             found.append(op["op_name"])
     return found
 
@@ -210,7 +232,10 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
         if spec.get("quantized"):
             want = quantized_reference(load_quantized(pt), inputs)
             got = run_litert(out, inputs, nchw_transpose=nchw)
-            return compare_steps(name, got, want, output_steps(out))[0]
+            report = compare_steps(name, got, want, output_steps(out))[0]
+            if spec.get("int8_weights") and float_weights(out):
+                raise Failure(f"{name}: float weights left in {float_weights(out)}")
+            return report
         model = torch.jit.load(pt)
         with torch.no_grad():
             want = flatten(model(*inputs))

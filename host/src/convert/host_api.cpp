@@ -219,6 +219,14 @@ int32_t input_info(lc_ctx_t* ctx, int32_t i, int32_t item, lc_tensor_info_t* out
   return guard(ctx, [&] {
     TranslationCall& c = call_of(ctx);
     auto [facts, constant] = input_facts(c, i, item);
+    // A fake-quantized float weight shows its quantization (the dtype stays float32).
+    if (const graph::FakeQuant* q = item < 0 ? c.tr.fake_quant(input_value(c, i)) : nullptr) {
+      facts.scales = q->scales;
+      facts.zero_points = q->zero_points;
+      if (q->quant_min >= 0)
+        for (int64_t& z : facts.zero_points) z -= 128;
+      facts.quantized_axis = q->axis;
+    }
     fill_info(c, facts, constant, out);
     return LC_OK;
   });

@@ -59,7 +59,42 @@ int32_t Translation::add_tensor(const std::string& name, int32_t type, const std
   return static_cast<int32_t>(model_.tensors.size() - 1);
 }
 
+// A fake-quantized weight as TFLite's Q/DQ form: the int8 constant (quint8 ranges as int8,
+// zero points - 128) and a DEQUANTIZE to the float value the model computes with.
+int32_t Translation::fake_quant_constant(const torch::jit::Value* v, const at::Tensor& value,
+                                         const graph::FakeQuant& q) {
+  const bool unsigned_range = q.quant_min >= 0;
+  const int64_t shift = unsigned_range ? -128 : 0;
+  if (q.quant_max - q.quant_min > 255)
+    throw Error(fmt::format("constant %{}: fake quantization wider than 8 bits", v->debugName()));
+  at::Tensor x = value.to(at::kDouble).contiguous();
+  at::Tensor s = at::tensor(q.scales, at::kDouble), z = at::tensor(q.zero_points, at::kLong).to(at::kDouble);
+  if (q.scales.size() > 1) {  // broadcast along the channel axis
+    std::vector<int64_t> shape(static_cast<size_t>(x.dim()), 1);
+    shape.at(static_cast<size_t>(q.axis)) = static_cast<int64_t>(q.scales.size());
+    s = s.view(shape);
+    z = z.view(shape);
+  }
+  at::Tensor codes = (at::round(x / s) + z).clamp(q.quant_min, q.quant_max) + shift;
+  codes = codes.to(at::kChar).contiguous();
+  Quantization quant;
+  quant.scales.assign(q.scales.begin(), q.scales.end());
+  for (int64_t zp : q.zero_points) quant.zero_points.push_back(zp + shift);
+  quant.quantized_axis = static_cast<int32_t>(q.scales.size() > 1 ? q.axis : 0);
+  int32_t i8 =
+      add_tensor(v->debugName() + "/quantized", LC_INT8, codes.sizes().vec(), codes.data_ptr(), codes.nbytes(), &quant);
+  int32_t f = add_tensor(v->debugName(), LC_FLOAT32, value.sizes().vec());
+  Operator op;
+  op.builtin_code = builtin_code("DEQUANTIZE");
+  op.inputs = {i8};
+  op.outputs = {f};
+  model_.operators.push_back(op);
+  return f;
+}
+
 int32_t Translation::constant_tensor(const torch::jit::Value* v, const at::Tensor& value) {
+  if (const graph::FakeQuant* q = fake_quant(v); q && value.scalar_type() == at::kFloat)
+    return fake_quant_constant(v, value, *q);
   at::Tensor t = value.contiguous();
   Quantization q;
   if (t.is_quantized()) {

@@ -61,6 +61,11 @@ class Translation {
   const graph::ValueRecords& records() const { return records_; }
   Model& model() { return model_; }
   const ConvertOptions& options() const { return options_; }
+  // The quantization of a fake-quantized constant weight (see graph/fake_quant_weights.hpp).
+  const graph::FakeQuant* fake_quant(const torch::jit::Value* v) const {
+    auto it = graph_.fake_quant.find(v);
+    return it == graph_.fake_quant.end() ? nullptr : &it->second;
+  }
   // The TFLite tensor of a value (a list item when item >= 0); constants are materialised.
   int32_t tensor_of(internal::TranslationCall& call, const torch::jit::Value* v, int32_t item);
   int32_t add_tensor(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
@@ -72,6 +77,7 @@ class Translation {
   void translate(torch::jit::Node* n);
   bool structural(torch::jit::Node* n);
   int32_t constant_tensor(const torch::jit::Value* v, const at::Tensor& t);
+  int32_t fake_quant_constant(const torch::jit::Value* v, const at::Tensor& t, const graph::FakeQuant& q);
 
   const graph::ImportedGraph& graph_;
   const graph::ValueRecords& records_;

@@ -82,6 +82,7 @@ ImportedGraph import_torchscript(const std::string& path) {
   torch::jit::Module loaded = load_module(path);
   try {
     if (!loaded.find_method("forward")) throw Error(fmt::format("{}: the module has no forward method", path));
+    std::vector<FakeQuantWeight> fake_quant = find_fake_quant_weights(loaded);
     out.module = torch::jit::freeze(loaded);
     out.graph = out.module.get_method("forward").graph()->copy();
     torch::jit::Inline(*out.graph);
@@ -92,6 +93,7 @@ ImportedGraph import_torchscript(const std::string& path) {
     torch::jit::ConstantPropagation(out.graph);
     torch::jit::PeepholeOptimize(out.graph, /*disable_shape_peepholes=*/true);
     torch::jit::EliminateDeadCode(out.graph);
+    out.fake_quant = match_fake_quant_weights(*out.graph, fake_quant);
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {

@@ -4,10 +4,13 @@
 #ifndef LITECAST_HOST_GRAPH_TORCHSCRIPT_IMPORT_HPP
 #define LITECAST_HOST_GRAPH_TORCHSCRIPT_IMPORT_HPP
 
+#include "graph/fake_quant_weights.hpp"
+
 #include <torch/script.h>
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace litecast::graph {
@@ -17,6 +20,8 @@ struct ImportedGraph {
   std::shared_ptr<torch::jit::Graph> graph;
   std::vector<torch::jit::Value*> inputs;   // the model's inputs, `self` removed
   std::vector<torch::jit::Value*> outputs;  // flattened: tuples and lists of tensors unpacked
+  // Constants that freezing folded out of fake_quantize_*(weight, ...), with their quantization.
+  std::unordered_map<const torch::jit::Value*, FakeQuant> fake_quant;
 };
 
 ImportedGraph import_torchscript(const std::string& path);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string>
 
 namespace aten {
@@ -90,6 +91,41 @@ std::vector<float> read_bias(const litecast::Node& n, int64_t channels) {
   return n.floats_of(kBias);
 }
 
+// The filter constant. A fake-quantized weight (QAT; the host reports its quantization) keeps
+// it as an int8 filter + DEQUANTIZE, which a later pass folds into an int8 kernel. `f` holds
+// output channels [o0, o0 + shape[axis]) along `axis`.
+int32_t filter_constant(const litecast::Node& n, const std::vector<int64_t>& shape, const std::vector<float>& f,
+                        int64_t o0, int32_t axis) {
+  litecast::TensorInfo w = n.info(kWeight);
+  if (w.scales.empty() || (w.scales.size() > 1 && w.quantized_axis != 0)) return n.const_f32(shape, f);
+  const bool per_channel = w.scales.size() > 1;
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+  const int64_t channels = shape[static_cast<size_t>(axis)];
+  std::vector<int8_t> codes(f.size());
+  for (size_t k = 0; k < f.size(); ++k) {
+    const size_t c = per_channel ? static_cast<size_t>(o0 + (static_cast<int64_t>(k) / inner) % channels) : 0;
+    const double q = std::round(f[k] / w.scales[c]) + static_cast<double>(w.zero_points[c]);
+    codes[k] = static_cast<int8_t>(std::min(127.0, std::max(-128.0, q)));
+  }
+  std::vector<float> scales;
+  std::vector<int64_t> zero_points;
+  for (int64_t c = 0; c < (per_channel ? channels : 1); ++c) {
+    scales.push_back(static_cast<float>(w.scales[static_cast<size_t>(per_channel ? o0 + c : 0)]));
+    zero_points.push_back(w.zero_points[static_cast<size_t>(per_channel ? o0 + c : 0)]);
+  }
+  lc_quant_t q{};
+  q.struct_size = sizeof q;
+  q.scales = scales.data();
+  q.zero_points = zero_points.data();
+  q.count = static_cast<int32_t>(scales.size());
+  q.quantized_axis = per_channel ? axis : 0;
+  int32_t i8 = n.add_tensor(LC_INT8, shape, codes.data(), codes.size(), &q);
+  int32_t filter = n.add_tensor(LC_FLOAT32, shape);
+  n.op(LC_OP_DEQUANTIZE, {i8}, {filter});
+  return filter;
+}
+
 void set_window(litecast::Op& op, const Axes& a, const char* padding) {
   op.set("padding", padding)
       .set("stride_h", a[0].stride)
@@ -106,7 +142,7 @@ int32_t conv_2d(const litecast::Node& n, int32_t x, const Weights& w, const std:
       for (int64_t xx = 0; xx < w.kw; ++xx)
         for (int64_t i = 0; i < w.d1; ++i) f.push_back(w.at(o, i, y, xx));
   std::vector<float> b(bias.begin() + o0, bias.begin() + o0 + count);
-  int32_t filter = n.const_f32({count, w.kh, w.kw, w.d1}, f);
+  int32_t filter = filter_constant(n, {count, w.kh, w.kw, w.d1}, f, o0, 0);
   std::vector<int64_t> in = n.tensor_info(x).shape;
   int32_t y = n.add_tensor(LC_FLOAT32, {in[0], a[0].out, a[1].out, count});
   litecast::Op op = n.op(LC_OP_CONV_2D, {x, filter, n.const_f32({count}, b)}, {y});
@@ -121,7 +157,7 @@ int32_t depthwise(const litecast::Node& n, int32_t x, const Weights& w, const st
   for (int64_t y = 0; y < w.kh; ++y)
     for (int64_t xx = 0; xx < w.kw; ++xx)
       for (int64_t o = 0; o < w.d0; ++o) f.push_back(w.at(o, 0, y, xx));
-  int32_t filter = n.const_f32({1, w.kh, w.kw, w.d0}, f);
+  int32_t filter = filter_constant(n, {1, w.kh, w.kw, w.d0}, f, 0, 3);
   std::vector<int64_t> in = n.tensor_info(x).shape;
   int32_t y = n.add_tensor(LC_FLOAT32, {in[0], a[0].out, a[1].out, w.d0});
   litecast::Op op = n.op(LC_OP_DEPTHWISE_CONV_2D, {x, filter, n.const_f32({w.d0}, bias)}, {y});

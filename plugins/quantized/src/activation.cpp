@@ -81,6 +81,25 @@ void hardsigmoid(litecast::Node& n) {
   n.output(0, y);
 }
 
+// quantized::softmax(qx, dim, output_scale, output_zero_point): SOFTMAX works on the last
+// axis and writes (1/256, -128); other axes are moved last and back.
+void softmax(litecast::Node& n) {
+  litecast::TensorInfo x = n.info(0);
+  input_q(n, 0);
+  const int64_t rank = x.rank();
+  int64_t dim = n.i64(1);
+  if (dim < 0) dim += rank;
+  if (dim < 0 || dim >= rank) n.decline("dimension out of range");
+  std::vector<int32_t> perm;
+  for (int32_t d = 0; d < rank; ++d) perm.push_back(d);
+  std::swap(perm[static_cast<size_t>(dim)], perm.back());
+  int32_t t = dim == rank - 1 ? n.input(0) : transpose(n, n.input(0), perm);
+  int32_t y = q_tensor(n, n.tensor_info(t).shape, {1.0 / 256, -128});
+  n.op(LC_OP_SOFTMAX, {t}, {y}).set("beta", 1.0);
+  if (dim != rank - 1) y = transpose(n, y, perm);
+  bind(n, 0, y);
+}
+
 }  // namespace
 
 static const Family family([](litecast::Registrar& r) {
@@ -90,6 +109,7 @@ static const Family family([](litecast::Registrar& r) {
   r.translator("quantized::leaky_relu", kPriority, same, leaky_relu);
   r.translator("quantized::elu", kPriority, "int8; alpha 1", elu);
   r.translator("quantized::sigmoid", kPriority, "int8; LOGISTIC then requantize", sigmoid);
+  r.translator("quantized::softmax", kPriority, "int8; any dim (moved last); SOFTMAX then requantize", softmax);
   const char* on_q = "quantized int8 inputs only (float ones go to the ATen plugin)";
   r.translator("aten::relu", kAtenPriority, on_q, relu);
   r.translator("aten::relu_", kAtenPriority, on_q, relu);

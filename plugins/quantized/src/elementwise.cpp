@@ -28,7 +28,7 @@ void binary(litecast::Node& n) {
   const std::string kind = n.kind();
   int32_t y = like_output(n, 0);
   int32_t a, b;
-  if (n.input_kind(0) == LC_VALUE_TENSOR && n.input_kind(1) == LC_VALUE_TENSOR && !n.info(1).is_constant) {
+  if (is_quantized_input(n, 0) && is_quantized_input(n, 1)) {  // constants too: int8 with their quantization
     input_q(n, 0);
     input_q(n, 1);
     a = n.input(0);

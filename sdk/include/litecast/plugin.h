@@ -132,7 +132,7 @@ typedef struct lc_packed_params {
   int32_t kind;  /* LC_PACKED_CONV or LC_PACKED_LINEAR */
   /* The weight in PyTorch's layout: [out, in/groups, k...] for a convolution,
      [in, out/groups, k...] for a transposed one, [out, in] for linear; int8 values. */
-  int32_t weight_dtype; /* LC_INT8 (qint8); the values are the integer representation */
+  int32_t weight_dtype; /* LC_INT8: qint8 as is, quint8 shifted by -128 (zero points too) */
   int32_t weight_rank;
   const int64_t* weight_shape;
   const int8_t* weight;
@@ -144,7 +144,8 @@ typedef struct lc_packed_params {
   const float* bias; /* float, one per output channel; NULL when the layer has none */
   int64_t bias_count;
   /* Convolutions only (num_spatial == 0 for linear). A conv1d is packed as a 2-D
-     convolution over a height of 1: its lists have 2 entries, the first for that height. */
+     convolution over a height of 1: its weight is [out, in/groups, 1, k] and its lists have
+     2 entries, the first for that height. */
   int32_t num_spatial;
   const int64_t* stride;
   const int64_t* padding;

@@ -23,16 +23,28 @@ class Quantized(nn.Module):
         return self.dequant(self.body(*[q(t) for q, t in zip(self.quant, x)]))
 
 
-def quantize(body, shapes, fuse=None, calibrate=8):
-    """A factory: body() quantized with the qnnpack qconfig, calibrated on `calibrate` seeded
-    random batches of the input shapes."""
+class QuantizedOut(Quantized):
+    """Like Quantized, but the model's output stays quantized (an int8 model output)."""
+
+    def forward(self, *x):
+        return self.body(*[q(t) for q, t in zip(self.quant, x)])
+
+
+# Per-channel symmetric weights (what the x86/fbgemm qconfig uses), activations as qnnpack's.
+PER_CHANNEL = tq.QConfig(activation=tq.get_default_qconfig("qnnpack").activation,
+                         weight=tq.default_per_channel_weight_observer)
+
+
+def quantize(body, shapes, fuse=None, calibrate=8, qconfig=None, wrapper=Quantized):
+    """A factory: body() quantized with the qnnpack qconfig (or `qconfig`), calibrated on
+    `calibrate` seeded random batches of the input shapes."""
 
     def factory():
         torch.backends.quantized.engine = "qnnpack"
-        m = Quantized(body(), len(shapes)).eval()
+        m = wrapper(body(), len(shapes)).eval()
         if fuse:
             tq.fuse_modules(m.body, fuse, inplace=True)
-        m.qconfig = tq.get_default_qconfig("qnnpack")
+        m.qconfig = qconfig or tq.get_default_qconfig("qnnpack")
         tq.prepare(m, inplace=True)
         g = torch.Generator().manual_seed(0)
         with torch.no_grad():
@@ -54,8 +66,8 @@ def dynamic(body):
     return factory
 
 
-def fixture(body, *shapes, fuse=None):
-    return (quantize(body, shapes, fuse), list(shapes), Q)
+def fixture(body, *shapes, fuse=None, **kw):
+    return (quantize(body, shapes, fuse, **kw), list(shapes), Q)
 
 
 class Seq(nn.Sequential):
@@ -106,6 +118,21 @@ class BatchNorm1dOp(nn.Module):
         return torch.ops.quantized.batch_norm1d(x, self.w, self.b, self.mean, self.var, 1e-5, 0.03, 128)
 
 
+class AddScalarRelu(nn.Module):
+    """quantized::add_scalar_relu and quantized::mul_relu, called directly (no FloatFunctional)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x)
+        if not y.is_quantized:
+            return torch.relu(y - 0.5) * y
+        a = torch.ops.quantized.add_scalar_relu(y, -0.5)
+        return torch.ops.quantized.mul_relu(a, y, 0.02, 0)
+
+
 class Fn(nn.Module):
     """aten ops applied to quantized tensors (after a conv, so they see real quantization)."""
 
@@ -116,6 +143,36 @@ class Fn(nn.Module):
 
     def forward(self, x):
         return self.fn(self.conv(x))
+
+
+class FakeQuant(nn.Module):
+    """A QAT-style float model: fake-quantized input, weight (per channel for the conv, per
+    tensor for the linear layer) and output. Freezing folds the weight's fake quantization; the
+    host recovers it so the weight stays int8 + DEQUANTIZE."""
+
+    def __init__(self, layer):
+        super().__init__()
+        g = torch.Generator().manual_seed(5)
+        self.layer = layer
+        if layer == "conv":
+            self.w = nn.Parameter(torch.randn(6, 4, 3, 3, generator=g) * 0.3)
+            self.register_buffer("ws", torch.rand(6, generator=g) * 0.004 + 0.004)
+            self.register_buffer("wz", torch.zeros(6, dtype=torch.int32))
+        else:
+            self.w = nn.Parameter(torch.randn(24, 32, generator=g) * 0.3)
+        self.b = nn.Parameter(torch.randn(self.w.shape[0], generator=g) * 0.1)
+        self.register_buffer("xs", torch.tensor([0.03]))
+        self.register_buffer("xz", torch.tensor([128], dtype=torch.int32))
+
+    def forward(self, x):
+        x = torch.fake_quantize_per_tensor_affine(x, self.xs, self.xz, 0, 255)
+        if self.layer == "conv":
+            w = torch.fake_quantize_per_channel_affine(self.w, self.ws, self.wz, 0, -128, 127)
+            y = F.conv2d(x, w, self.b, padding=1)
+        else:
+            w = torch.fake_quantize_per_tensor_affine(self.w, 0.008, 0, -128, 127)
+            y = F.linear(x, w, self.b)
+        return torch.fake_quantize_per_tensor_affine(y, 0.05, 0, -128, 127)
 
 
 def conv(*a, **k):
@@ -151,7 +208,11 @@ FIXTURES = {
     "q_conv_transpose2d": fixture(lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1), X),
     "q_conv_transpose2d_valid": fixture(lambda: nn.ConvTranspose2d(4, 6, 2, stride=2), X),
     "q_conv_transpose1d": fixture(lambda: nn.ConvTranspose1d(4, 6, 4, stride=2, padding=1), (1, 4, 30)),
+    "q_conv2d_per_channel": fixture(conv_relu(4, 8, 3, padding=1), X, fuse=[["0", "1"]], qconfig=PER_CHANNEL),
+    "q_conv2d_depthwise_per_channel": fixture(conv(8, 8, 3, padding=1, groups=8), (1, 8, 10, 10), qconfig=PER_CHANNEL),
+    "q_int8_output": fixture(conv(4, 8, 3), X, wrapper=QuantizedOut),
     # dense layers
+    "q_linear_per_channel": fixture(lambda: nn.Linear(32, 48), (4, 32), qconfig=PER_CHANNEL),
     "q_linear": fixture(lambda: nn.Linear(32, 48), (4, 32)),
     "q_linear_relu": fixture(lambda: Seq(nn.Linear(32, 48), nn.ReLU()), (4, 32), fuse=[["0", "1"]]),
     "q_linear_3d": fixture(lambda: nn.Linear(16, 24), (2, 5, 16)),
@@ -177,6 +238,17 @@ FIXTURES = {
     "q_sigmoid": fixture(with_conv(nn.Sigmoid), X),
     "q_hardsigmoid": fixture(with_conv(nn.Hardsigmoid), X),
     "q_tanh": fixture(with_conv(nn.Tanh), X),
+    # fake quantization (QAT-style float graphs): Q/DQ pairs, int8 weights + DEQUANTIZE
+    "q_fake_quant_conv": (lambda: FakeQuant("conv"), [X], {**Q, "int8_weights": True}),
+    "q_fake_quant_linear": (lambda: FakeQuant("linear"), [(3, 32)], {**Q, "int8_weights": True}),
+    "q_relu6_functional": fixture(after_conv(F.relu6), X),
+    "q_hardtanh": fixture(after_conv(lambda x: F.hardtanh(x, -1.0, 1.0)), X),
+    "q_leaky_relu_functional": fixture(after_conv(lambda x: F.leaky_relu(x, 0.2)), X),
+    "q_sigmoid_op": fixture(after_conv(lambda x: torch.ops.quantized.sigmoid(x, 1.0 / 256, 0)
+                                       if x.is_quantized else torch.sigmoid(x)), X),
+    "q_softmax": fixture(after_conv(lambda x: torch.ops.quantized.softmax(x, 1, 1.0 / 256, 0)
+                                    if x.is_quantized else torch.softmax(x, 1)), X),
+    "q_add_scalar_relu": fixture(lambda: AddScalarRelu(), X),
     # aten ops on quantized tensors
     "q_flatten": fixture(after_conv(lambda x: torch.flatten(x, 1)), X),
     "q_reshape_permute": fixture(after_conv(lambda x: x.reshape(1, 8, 144).permute(0, 2, 1)), X),
