@@ -110,6 +110,13 @@ bool moves_data_only(int32_t code) {
   }
 }
 
+// Ops that PyTorch's quantized kernels run in their input's quantization (average pooling,
+// mean, resizing): where their output is read as float they do the same here, rounding once.
+bool averages_in_input_quantization(int32_t code) {
+  return code == LC_OP_MEAN || code == LC_OP_AVERAGE_POOL_2D || code == LC_OP_RESIZE_BILINEAR ||
+         code == LC_OP_RESIZE_NEAREST_NEIGHBOR;
+}
+
 const Kernel* kernel_of(int32_t code) {
   for (const Kernel& k : kKernels)
     if (k.code == code) return &k;
@@ -276,15 +283,15 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
     inputs[i] = src;
   }
   if (activations.empty()) return false;
-  // Outputs must all go to QUANTIZE, except for a data-movement op: its output read as float
-  // gets the DEQUANTIZE after it instead (exact), so a chain of them reaches the next kernel.
+  // Outputs must all go to QUANTIZE, except for a data-movement or averaging op: its output
+  // read as float gets the DEQUANTIZE after it instead, so a chain reaches the next kernel.
   std::vector<std::vector<int32_t>> quantizes;
   bool hoist = false;
   for (int32_t t : op.outputs) {
     if (g.tensor(t).type != LC_FLOAT32) return false;
     auto qs = quantize_consumers(g, t);
     if (!qs) {
-      if (!moves_data_only(r.code) || op.outputs.size() != 1) return false;
+      if (!(moves_data_only(r.code) || averages_in_input_quantization(r.code)) || op.outputs.size() != 1) return false;
       hoist = true;
       qs.emplace();
     }
@@ -295,7 +302,7 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
   const Quantization wanted =
       hoist ? Quantization{} : g.tensor(g.op(static_cast<size_t>(quantizes[0][0])).outputs[0]).quant;
   Quantization out_q;
-  switch (r.out) {
+  switch (hoist ? Out::kSameAsInput : r.out) {
     case Out::kFree:
     case Out::kSameAll:
       out_q = wanted;
