@@ -208,8 +208,7 @@ void ChannelGroups::visit(const FlatNode& n) {
   if (!any || kShapeQueries.count(k)) return;
   if (norm(n) || passthrough(n) || elementwise(n) || reshape(n) || reduce(n) || cat(n) || split(n) || unpack(n))
     return;
-  unknown(n, fmt::format("consumed by {} in {}, which litecast prune does not model", k,
-                         n.scope.empty() ? std::string("the model") : n.scope));
+  unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
 }
 
 bool ChannelGroups::conv(const FlatNode& n) {
@@ -225,7 +224,7 @@ bool ChannelGroups::conv(const FlatNode& n) {
   const size_t gi = generic ? 8 : 6;
   const FlatValue& gv = g_.values[n.inputs[gi]];
   if (!gv.value.isInt() || !x.is_tensor() || !w.is_tensor()) {
-    unknown(n, fmt::format("{}: convolution with a non-constant form", n.where()));
+    unknown(n, fmt::format("{} has a non-constant form", n.where()));
     return true;
   }
   const int64_t groups = gv.value.toInt();
@@ -245,13 +244,15 @@ bool ChannelGroups::conv(const FlatNode& n) {
   lc.out_elems_per_channel = g_.values[out].value.toTensor().numel() / std::max<int64_t>(1, Y[1]);
   const bool depthwise = !transposed && groups > 1 && groups == X[1] && Y[1] == X[1];
   lc.op = transposed ? "conv_transpose" : groups == 1 ? "conv" : depthwise ? "depthwise_conv" : "grouped_conv";
-  const std::string fixed_out = fmt::format("{}: output of a layer left whole", lc.name);
+  // A layer left whole: its input channels are fixed, its output is a fixed group of its own.
   auto whole = [&](const std::string& reason) {
-    fix_value(n.inputs[0], reason);
-    layouts_[out] = Layout{1, {Segment{fresh(Y[1], reason), 0, Y[1], 1}}};
+    fix_value(n.inputs[0], fmt::format("feeds {}, which is left whole", lc.name));
+    const int s = fresh(Y[1], reason);
+    layouts_[out] = Layout{1, {Segment{s, 0, Y[1], 1}}};
+    if (w.param >= 0) producer_list_.push_back({s, Producer{w.param, transposed ? 1 : 0, lc.name, lc.op}});
   };
   if (w.param < 0 || (b.is_tensor() && b.param < 0)) {
-    whole(fmt::format("{}: its weight or bias is computed, not a parameter", lc.name));
+    whole("its weight or bias is computed, not a parameter");
   } else if (depthwise) {
     Layout in = ensure_layout(n.inputs[0], 1, lc.name);
     lc.in = lc.out = in;
@@ -261,7 +262,7 @@ bool ChannelGroups::conv(const FlatNode& n) {
     patch_shared(n.node, in);
     patches_.push_back(Patch{n.node, gi, "groups", [in](const auto& kept) { return c10::IValue(kept(in)); }});
   } else if (groups > 1) {
-    whole(fmt::format("{}: grouped convolution (groups={}) is left whole", lc.name, groups));
+    whole(fmt::format("grouped convolution (groups={}): pruning would have to keep the groups equal", groups));
   } else {
     Layout in = ensure_layout(n.inputs[0], 1, lc.name);
     const int s = fresh(Y[1]);
@@ -295,9 +296,9 @@ bool ChannelGroups::linear(const FlatNode& n) {
   lc.out_channels = Y.back();
   lc.out_elems_per_channel = g_.values[out].value.toTensor().numel() / std::max<int64_t>(1, Y.back());
   if (w.param < 0 || (b.is_tensor() && b.param < 0)) {
-    const std::string reason = fmt::format("{}: its weight or bias is computed, not a parameter", lc.name);
-    fix_value(n.inputs[0], reason);
-    layouts_[out] = Layout{axis, {Segment{fresh(Y.back(), reason), 0, Y.back(), 1}}};
+    fix_value(n.inputs[0], fmt::format("feeds {}, which is left whole", lc.name));
+    layouts_[out] = Layout{axis, {Segment{fresh(Y.back(), "its weight or bias is computed, not a parameter"), 0,
+                                          Y.back(), 1}}};
   } else {
     Layout in = ensure_layout(n.inputs[0], axis, lc.name);
     const int s = fresh(Y.back());
@@ -325,7 +326,7 @@ bool ChannelGroups::norm(const FlatNode& n) {
       const FlatValue& p = g_.values[n.inputs[i]];
       if (!p.is_tensor()) continue;
       if (p.param < 0) {
-        unknown(n, fmt::format("{}: {} parameters are computed, not parameters", n.where(), what));
+        unknown(n, fmt::format("{}: its parameters are computed", n.where()));
         return false;
       }
       slice_param(p.param, 0, l, n.where());
@@ -341,13 +342,13 @@ bool ChannelGroups::norm(const FlatNode& n) {
     if (l.axis != 1) return false;
     const int64_t groups = g_.values[n.inputs[1]].value.toInt();
     if (groups != 1 && groups != l.positions()) {
-      unknown(n, fmt::format("{}: group_norm with {} groups of several channels is left whole", n.scope, groups));
+      unknown(n, fmt::format("{} has {} groups of several channels", n.where(), groups));
       return true;
     }
     if (!follow({2, 3}, k)) return true;
     if (groups != 1) {
       if (n.node->input(1)->node()->kind() != c10::prim::Constant) {
-        unknown(n, fmt::format("{}: group_norm with a computed group count", n.scope));
+        unknown(n, fmt::format("{} has a computed group count", n.where()));
         return true;
       }
       patch_shared(n.node, l);
@@ -364,12 +365,12 @@ bool ChannelGroups::norm(const FlatNode& n) {
       return true;
     }
     if (shape.size() != 1) {
-      unknown(n, fmt::format("{}: layer_norm over the channel axis and others", n.scope));
+      unknown(n, fmt::format("{} normalises over the channel axis and others", n.where()));
       return true;
     }
     auto src = int_list_source(n.node, 1, 0);
     if (!src) {
-      unknown(n, fmt::format("{}: layer_norm with a computed normalized_shape", n.scope));
+      unknown(n, fmt::format("{} has a computed normalized_shape", n.where()));
       return true;
     }
     if (!follow({2, 3}, k)) return true;
@@ -411,7 +412,7 @@ bool ChannelGroups::passthrough(const FlatNode& n) {
   if (!kinds.count(k)) return false;
   const int x = n.inputs[0];
   if (!layouts_[x]) {
-    unknown(n, fmt::format("{}: {} on a value whose channels are not tracked", n.scope, k));
+    unknown(n, fmt::format("{} sees channels that are not tracked", n.where()));
     return true;
   }
   const Layout l = *layouts_[x];
@@ -423,7 +424,7 @@ bool ChannelGroups::passthrough(const FlatNode& n) {
     if (!g_.values[o].is_tensor()) continue;
     const auto Y = g_.values[o].shape();
     if (Y.size() != X.size() || Y[l.axis] != X[l.axis]) {
-      unknown(n, fmt::format("{}: {} changes the channel axis", n.scope, k));
+      unknown(n, fmt::format("{} changes the channel axis", n.where()));
       return true;
     }
     layouts_[o] = l;
@@ -516,7 +517,7 @@ bool ChannelGroups::reshape(const FlatNode& n) {
     if (!found || (T[*found] == 1 && T[b] != 1)) found = b;
   }
   if (!found) {
-    unknown(n, fmt::format("{}: {} splits the channel axis", n.where(), k));
+    unknown(n, fmt::format("{} splits the channel axis (e.g. a channel shuffle)", n.where()));
     return true;
   }
   const size_t b = *found;
@@ -579,13 +580,13 @@ bool ChannelGroups::cat(const FlatNode& n) {
     std::optional<Layout> result;
     for (int e : list.elements) {
       if (!layouts_[e]) {
-        if (g_.values[e].shape().size() > 1 && result) fix(*result, n.where() + ": joined with untracked channels");
+        if (g_.values[e].shape().size() > 1 && result) fix(*result, n.where() + " joins them with untracked channels");
         continue;
       }
       if (!result)
         result = layouts_[e];
       else
-        unite_layouts(*result, *layouts_[e], n.where() + ": joins channels laid out differently");
+        unite_layouts(*result, *layouts_[e], n.where() + " joins channels laid out differently");
     }
     layouts_[out] = result;
     return true;
@@ -619,7 +620,7 @@ bool ChannelGroups::split(const FlatNode& n) {
     return true;
   }
   if (equal) {
-    fix(l, fmt::format("{}: {} along the channel axis needs equal parts", n.where(), k));
+    fix(l, fmt::format("{} along the channel axis needs equal parts", n.where()));
     return true;
   }
   std::vector<Layout> subs;
@@ -627,24 +628,35 @@ bool ChannelGroups::split(const FlatNode& n) {
   for (const at::Tensor& t : parts) {
     auto s = sub_layout(l, off, t.size(d));
     if (!s) {
-      fix(l, fmt::format("{}: split inside a channel's positions", n.where()));
+      fix(l, fmt::format("{} cuts inside a channel's positions", n.where()));
       return true;
     }
     subs.push_back(*s);
     items.push_back(*s);
     off += t.size(d);
   }
-  auto src = int_list_source(n.node, 1, 0);
-  if (!src || !src->whole_list) {
-    fix(l, fmt::format("{}: split with computed sizes", n.where()));
+  // The sizes: one int[] constant, or a ListConstruct of int constants.
+  torch::jit::Node* list = n.node->input(1)->node();
+  bool constant = list->kind() == c10::prim::Constant;
+  if (list->kind() == c10::prim::ListConstruct) {
+    constant = true;
+    for (const torch::jit::Value* v : list->inputs()) constant = constant && v->node()->kind() == c10::prim::Constant;
+  }
+  if (!constant) {
+    fix(l, fmt::format("{} has computed sizes", n.where()));
     return true;
   }
   patch_shared(n.node, l);
-  patches_.push_back(Patch{n.node, 1, "split sizes", [subs](const auto& kept) {
-                             std::vector<int64_t> v;
-                             for (const Layout& s : subs) v.push_back(kept(s));
-                             return c10::IValue(v);
-                           }});
+  if (list->kind() == c10::prim::Constant) {
+    patches_.push_back(Patch{n.node, 1, "split sizes", [subs](const auto& kept) {
+                               std::vector<int64_t> v;
+                               for (const Layout& s : subs) v.push_back(kept(s));
+                               return c10::IValue(v);
+                             }});
+  } else {
+    for (size_t i = 0; i < subs.size() && i < list->inputs().size(); ++i)
+      patches_.push_back(Patch{list, i, "split size", [s = subs[i]](const auto& kept) { return c10::IValue(kept(s)); }});
+  }
   items_[out] = items;
   return true;
 }

@@ -10,7 +10,7 @@
 namespace litecast::pruning {
 
 std::string FlatNode::where() const {
-  return fmt::format("{} ({})", scope.empty() ? std::string("<model>") : scope, kind());
+  return fmt::format("{} in {}", kind(), scope.empty() ? std::string("the model") : scope);
 }
 
 namespace {

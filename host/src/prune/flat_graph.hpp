@@ -41,7 +41,7 @@ struct FlatNode {
   std::string scope;                 // module path ("" for the root)
   std::vector<int> inputs, outputs;  // FlatGraph::values indices
   std::string kind() const { return node->kind().toQualString(); }
-  std::string where() const;  // "features.3.conv.0.0 (aten::_convolution)"
+  std::string where() const;  // "aten::_convolution in features.3.conv.0.0"
 };
 
 struct FlatGraph {
