@@ -56,6 +56,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
   }
   if (!root.IsMap()) throw Error(fmt::format("{}: expected a map with 'sparsity' and 'metrics'", origin));
   PruneConfig c;
+  c.source = origin;
   bool have_sparsity = false;
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();

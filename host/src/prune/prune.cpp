@@ -47,12 +47,12 @@ bool matches_layer(const std::string& name, const std::string& pattern) {
 }
 
 const lc_pruning_metric_t* find_metric(const PluginRegistry& plugins, const std::string& name,
-                                       std::string* plugin_id) {
+                                       const std::string& source, std::string* plugin_id) {
   const InterfaceEntry* e = plugins.find_interface(LC_PRUNING_METRIC_V1, name);
   if (!e) {
     std::vector<std::string> known;
     for (const InterfaceEntry* i : plugins.interfaces(LC_PRUNING_METRIC_V1)) known.push_back(i->name);
-    throw Error(fmt::format("'metrics': unknown pruning metric '{}' (loaded plugins offer: {})", name,
+    throw Error(fmt::format("{}: 'metrics': unknown pruning metric '{}' (loaded plugins offer: {})", source, name,
                             known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
   }
   const auto* m = static_cast<const lc_pruning_metric_t*>(e->impl);
@@ -128,7 +128,7 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   };
   const PruneConfig& cfg = options.config;
   std::string plugin_id;
-  const lc_pruning_metric_t* metric = find_metric(plugins, cfg.metric, &plugin_id);
+  const lc_pruning_metric_t* metric = find_metric(plugins, cfg.metric, cfg.source, &plugin_id);
   if (options.input_shapes.empty())
     throw Error("--input-shape is required: TorchScript archives keep no input shapes (e.g. 1,3,224,224)");
 
@@ -171,13 +171,14 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
     (void)rate;
     if (by_name.count(key)) continue;
     if (alias.count(key))
-      throw Error(fmt::format("'sparsity.{}': this layer is pruned together with '{}'; set the rate there", key,
-                              alias.at(key)));
+      throw Error(fmt::format("{}: 'sparsity.{}': this layer is pruned together with '{}'; set the rate there",
+                              cfg.source, key, alias.at(key)));
     for (const RefusedLayer& f : r.refused)
-      if (f.name == key) throw Error(fmt::format("'sparsity.{}': this layer cannot be pruned: {}", key, f.reason));
-    throw Error(fmt::format("'sparsity.{}': unknown layer (not a prunable layer of {}; `litecast prune --dry-run` "
-                            "lists them)",
-                            key, model_path));
+      if (f.name == key)
+        throw Error(fmt::format("{}: 'sparsity.{}': this layer cannot be pruned: {}", cfg.source, key, f.reason));
+    throw Error(fmt::format("{}: 'sparsity.{}': unknown layer (not a prunable layer of {}; `litecast prune "
+                            "--dry-run` lists them)",
+                            cfg.source, key, model_path));
   }
 
   // Rates, kept counts and kept channels.

@@ -33,6 +33,7 @@ struct PruneConfig {
   std::vector<std::string> exclude_layers;
   std::vector<std::string> exclude_ops;
   uint64_t seed = 0;
+  std::string source = "the pruning config";  // the file, named in errors about its keys
 };
 
 // Reads and validates a config; throws litecast::Error naming the file and the key.
