@@ -206,6 +206,10 @@ void ChannelGroups::visit(const FlatNode& n) {
   // Layers are recorded even when no input channel is prunable (the report lists them all).
   if (conv(n) || linear(n)) return;
   if (!any || kShapeQueries.count(k)) return;
+  if (n.outputs.empty()) {
+    unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
+    return;
+  }
   if (norm(n) || passthrough(n) || elementwise(n) || reshape(n) || reduce(n) || cat(n) || split(n) || unpack(n))
     return;
   unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
