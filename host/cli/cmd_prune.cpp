@@ -78,15 +78,16 @@ int cmd_prune(const std::vector<std::string>& args) {
       "input-shape", po::value(&shapes)->composing(), "shape of an input, e.g. 1,3,224,224 (one per input, in order)")(
       "write-config", po::value(&write_config),
       "write the full per-layer config here instead of rewriting --config in place")(
-      "dry-run", po::bool_switch(&dry_run), "print per layer channels, parameters and MACs before/after; write nothing")(
+      "dry-run", po::bool_switch(&dry_run),
+      "print per layer channels, parameters and MACs before/after; write nothing")(
       "json", po::bool_switch(&json), "print the result as JSON (groups with kept channel indices, layers, totals)")(
       "quiet,q", po::bool_switch(&quiet), "no progress messages");
   plugin_opts.add_to(desc);
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
-  if (!parse("prune", "model.pt --config prune.yaml -o pruned.pt --input-shape 1,3,224,224 [options]", args, desc,
-             pos, vm))
+  if (!parse("prune", "model.pt --config prune.yaml -o pruned.pt --input-shape 1,3,224,224 [options]", args, desc, pos,
+             vm))
     return kExitOk;
   if (output.empty() && !dry_run)
     throw Error("litecast prune: -o/--output is required unless --dry-run (see litecast prune --help)");
@@ -106,10 +107,10 @@ int cmd_prune(const std::vector<std::string>& args) {
   } else if (dry_run) {
     print_table(r, std::cout);
   } else {
-    std::cerr << fmt::format("wrote {}: parameters {} -> {} ({}), MACs {} -> {} ({}), {} groups pruned, {} left whole\n",
-                             output, r.params_before, r.params_after, ratio(r.params_after, r.params_before),
-                             r.macs_before, r.macs_after, ratio(r.macs_after, r.macs_before), r.groups.size(),
-                             r.refused.size());
+    std::cerr << fmt::format(
+        "wrote {}: parameters {} -> {} ({}), MACs {} -> {} ({}), {} groups pruned, {} left whole\n", output,
+        r.params_before, r.params_after, ratio(r.params_after, r.params_before), r.macs_before, r.macs_after,
+        ratio(r.macs_after, r.macs_before), r.groups.size(), r.refused.size());
     if (!config_out.empty()) std::cerr << fmt::format("wrote the per-layer config to {}\n", config_out);
   }
   return kExitOk;

@@ -80,8 +80,9 @@ def senet():
 
 class Deps(nn.Module):
     """Concatenation (offsets), GroupNorm over one and over every channel, PReLU, depthwise
-    convolution, split with sizes and re-concatenation, LayerNorm and a linear layer over a
-    channels-last tensor, flatten of 4x4 positions per channel into the classifier."""
+    convolution, split with sizes and re-concatenation, a grouped convolution (pruned group by
+    group), LayerNorm and a linear layer over a channels-last tensor, flatten of 4x4 positions
+    per channel into the classifier."""
 
     def __init__(self):
         super().__init__()
@@ -93,6 +94,7 @@ class Deps(nn.Module):
         self.dw = nn.Conv2d(32, 32, 3, padding=1, groups=32)
         self.gn2 = nn.GroupNorm(32, 32)
         self.mix = nn.Conv2d(32, 24, 1)
+        self.grouped = nn.Conv2d(24, 24, 3, padding=1, groups=4)
         self.pw = nn.Conv2d(24, 16, 1)
         self.ln = nn.LayerNorm(16)
         self.tok = nn.Linear(16, 16)
@@ -104,7 +106,7 @@ class Deps(nn.Module):
         y = self.gn2(self.dw(self.gn(y)))
         p, q = torch.split(y, [12, 20], dim=1)
         y = F.relu(self.mix(torch.cat([q, p], 1)))
-        y = F.adaptive_avg_pool2d(self.pw(y), 4)
+        y = F.adaptive_avg_pool2d(self.pw(F.relu(self.grouped(y))), 4)
         t = self.tok(self.ln(y.permute(0, 2, 3, 1)))
         y = t.permute(0, 3, 1, 2)
         return self.head(y.reshape(y.size(0), -1))
@@ -116,12 +118,15 @@ def deps():
 
 
 class Refusals(nn.Module):
-    """Each branch has a layer that must be left whole: a grouped convolution, a chunk along
-    the channels, a channel shuffle (reshape that splits the channel axis), and a matmul."""
+    """Each branch has a layer that must be left whole: a grouped convolution over the channels
+    of two layers, a chunk along the channels, a channel shuffle (reshape that splits the
+    channel axis), and a matmul."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.ga = nn.Conv2d(16, 8, 1)
+        self.gb = nn.Conv2d(16, 8, 1)
         self.grouped = nn.Conv2d(16, 16, 3, padding=1, groups=4)
         self.halves = nn.Conv2d(16, 16, 1)
         self.shuffled = nn.Conv2d(16, 16, 1)
@@ -131,7 +136,7 @@ class Refusals(nn.Module):
 
     def forward(self, x):
         x = F.relu(self.stem(x))
-        g = self.grouped(x)
+        g = self.grouped(torch.cat([self.ga(x), self.gb(x)], 1))
         a, b = torch.chunk(self.halves(x), 2, dim=1)
         s = self.shuffled(x)
         n, c, h, w = s.shape

@@ -120,11 +120,12 @@ MODEL_CONFIG = {
     "deps": "sparsity:\n  default: 0.5\n  tok: 0.5\nmetrics: l2_norm\n",
 }
 EXPECT_GROUPS = {
-    "deps": {"stem", "a", "b", "mix", "pw", "tok"},
-    "refusals": {"ok"},
+    "deps": {"stem", "a", "b", "mix", "grouped", "pw", "tok"},
+    "refusals": {"stem", "ok"},
 }
 EXPECT_REFUSED = {  # layer -> a phrase of its reason
-    "refusals": {"grouped": "grouped convolution", "stem": "feeds grouped", "halves": "aten::chunk",
+    "refusals": {"grouped": "grouped convolution (groups=4) over channels of several layers",
+                 "ga": "feeds grouped", "gb": "feeds grouped", "halves": "aten::chunk",
                  "shuffled": "splits the channel axis", "attn": "aten::matmul", "out": "model's output"},
 }
 
@@ -354,7 +355,30 @@ def metric_checks(p, tmp, metrics=("random", "l1_norm", "l2_norm", "fpgm"), extr
             return f"c1 keeps {k1}"
         return check
 
-    return [(f"metric_{m}", one(m), []) for m in metrics]
+    def grouped():
+        # A grouped convolution: its input and output groups keep the best channels block by block.
+        torch.manual_seed(0)
+        net = nn.Sequential(nn.Conv2d(3, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3, groups=4), nn.ReLU(),
+                            nn.Conv2d(16, 4, 1)).eval()
+        gpt, out = os.path.join(tmp, "grouped.pt"), os.path.join(tmp, "grouped_pruned.pt")
+        torch.jit.trace(net, torch.randn(1, 3, 8, 8)).save(gpt)
+        res, _, _ = p.run(gpt, "sparsity: 0.5\nmetrics: l2_norm\n", (1, 3, 8, 8), out=out)
+        groups = {g["name"]: g["kept_indices"] for g in res["groups"]}
+        expect(set(groups) == {"0", "2"}, f"groups {sorted(groups)}")
+        w = {k: v.detach().numpy().astype(np.float64) for k, v in net.state_dict().items()}
+        for name in ("0", "2"):
+            scores = reference_scores("l2_norm", w[name + ".weight"].reshape(16, -1), name, 0)
+            for b in range(4):
+                block = [c for c in groups[name] if c // 4 == b]
+                expect(len(block) == 2, f"{name}: block {b} keeps {block}")
+                check_ranking("l2_norm", scores[4 * b:4 * b + 4], [c - 4 * b for c in block], f"{name} block {b}")
+        got = torch.jit.load(out).state_dict()["2.weight"].numpy()
+        k0, k2 = groups["0"], groups["2"]
+        want = np.stack([w["2.weight"][o][[c - 4 * (o // 4) for c in k0 if c // 4 == o // 4]] for o in k2])
+        expect(np.array_equal(got, want.astype(np.float32)), "the grouped weight is not sliced block by block")
+        return f"input keeps {k0}, output keeps {k2}"
+
+    return [(f"metric_{m}", one(m), []) for m in metrics] + [("metric_grouped_blocks", grouped, [])]
 
 
 # ---- options ----------------------------------------------------------------------------------

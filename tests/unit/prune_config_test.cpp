@@ -68,7 +68,8 @@ TEST(PruneConfig, WrittenConfigReadsBack) {
   r.groups.push_back({"layer1.0.conv1", {"layer1.0.conv1"}, 64, 64, 0.0, {}});
   r.refused.push_back({"fc", "reaches the model's output"});
   const std::string path =
-      (std::filesystem::temp_directory_path() / ("litecast_prune_cfg_" + std::to_string(::getpid()) + ".yaml")).string();
+      (std::filesystem::temp_directory_path() / ("litecast_prune_cfg_" + std::to_string(::getpid()) + ".yaml"))
+          .string();
   litecast::write_prune_config(c, r, path);
   litecast::PruneConfig back = litecast::load_prune_config(path);
   std::ifstream in(path);

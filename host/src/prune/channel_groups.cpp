@@ -16,7 +16,9 @@ int64_t prod(const std::vector<int64_t>& v, size_t from, size_t to) {
   return p;
 }
 
-int64_t norm_dim(int64_t d, int64_t rank) { return d < 0 ? d + rank : d; }
+int64_t norm_dim(int64_t d, int64_t rank) {
+  return d < 0 ? d + rank : d;
+}
 
 bool one_of(const std::string& k, std::initializer_list<const char*> names) {
   for (const char* n : names)
@@ -47,7 +49,7 @@ std::optional<Layout> sub_layout(const Layout& l, int64_t from, int64_t count) {
 struct IntListSource {
   torch::jit::Node* node = nullptr;  // the node whose input to replace
   size_t input = 0;
-  bool whole_list = false;           // replace a whole int[] constant
+  bool whole_list = false;  // replace a whole int[] constant
   std::vector<int64_t> values;
 };
 
@@ -68,9 +70,9 @@ std::optional<IntListSource> int_list_source(torch::jit::Node* n, size_t i, size
 }
 
 const std::set<std::string> kShapeQueries = {
-    "aten::size", "aten::dim", "aten::numel", "prim::NumToTensor", "prim::dtype", "prim::device",
-    "aten::len",  "aten::Int", "prim::shape", "aten::__isnot__",  "aten::__is__", "prim::ListConstruct",
-    "prim::TupleConstruct"};
+    "aten::size",   "aten::dim",           "aten::numel",         "prim::NumToTensor", "prim::dtype",
+    "prim::device", "aten::len",           "aten::Int",           "prim::shape",       "aten::__isnot__",
+    "aten::__is__", "prim::ListConstruct", "prim::TupleConstruct"};
 
 }  // namespace
 
@@ -108,6 +110,18 @@ void ChannelGroups::unite(int a, int b) {
   if (a > b) std::swap(a, b);  // the older space stays the root
   if (spaces_[a].fixed.empty()) spaces_[a].fixed = spaces_[b].fixed;
   spaces_[b].parent = a;
+  require_blocks(a, spaces_[b].blocks, "joined channels");
+}
+
+void ChannelGroups::require_blocks(int space, int64_t blocks, const std::string& where) {
+  Space& s = spaces_[find(space)];
+  const int64_t b = std::lcm(s.blocks, blocks);
+  if (s.size % b) {
+    fix(space,
+        fmt::format("{}: groups of {} and {} channels do not tile {} channels", where, s.blocks, blocks, s.size));
+    return;
+  }
+  s.blocks = b;
 }
 
 void ChannelGroups::fix(int space, const std::string& reason) {
@@ -210,8 +224,7 @@ void ChannelGroups::visit(const FlatNode& n) {
     unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
     return;
   }
-  if (norm(n) || passthrough(n) || elementwise(n) || reshape(n) || reduce(n) || cat(n) || split(n) || unpack(n))
-    return;
+  if (norm(n) || passthrough(n) || elementwise(n) || reshape(n) || reduce(n) || cat(n) || split(n) || unpack(n)) return;
   unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
 }
 
@@ -265,8 +278,32 @@ bool ChannelGroups::conv(const FlatNode& n) {
     if (lc.bias >= 0) slice_param(lc.bias, 0, in, lc.name);
     patch_shared(n.node, in);
     patches_.push_back(Patch{n.node, gi, "groups", [in](const auto& kept) { return c10::IValue(kept(in)); }});
+  } else if (groups > 1 && transposed) {
+    whole(fmt::format("transposed convolution with groups={}", groups));
   } else if (groups > 1) {
-    whole(fmt::format("grouped convolution (groups={}): pruning would have to keep the groups equal", groups));
+    // Pruned group by group: each group keeps the same number of input and output channels,
+    // so `groups` stays; the input must be one layer's channels.
+    Layout in = ensure_layout(n.inputs[0], 1, lc.name);
+    bool seen = false;
+    for (const GroupedSlice& gs : grouped_) seen = seen || gs.param == w.param;
+    if (in.segs.size() != 1 || in.segs[0].start != 0 || in.segs[0].len != space_size(in.segs[0].space) ||
+        in.segs[0].rep != 1) {
+      whole(fmt::format("grouped convolution (groups={}) over channels of several layers", groups));
+    } else if (seen) {
+      whole(fmt::format("grouped convolution (groups={}) called more than once", groups));
+    } else {
+      require_blocks(in.segs[0].space, groups, lc.name);
+      const int s = fresh(Y[1]);
+      require_blocks(s, groups, lc.name);
+      Layout o{1, {Segment{s, 0, Y[1], 1}}};
+      slice_param(w.param, 0, o, lc.name);
+      if (lc.bias >= 0) slice_param(lc.bias, 0, o, lc.name);
+      grouped_.push_back(GroupedSlice{w.param, groups, in});
+      producer_list_.push_back({s, Producer{w.param, 0, lc.name, lc.op}});
+      lc.in = in;
+      lc.out = o;
+      layouts_[out] = o;
+    }
   } else {
     Layout in = ensure_layout(n.inputs[0], 1, lc.name);
     const int s = fresh(Y[1]);
@@ -301,8 +338,8 @@ bool ChannelGroups::linear(const FlatNode& n) {
   lc.out_elems_per_channel = g_.values[out].value.toTensor().numel() / std::max<int64_t>(1, Y.back());
   if (w.param < 0 || (b.is_tensor() && b.param < 0)) {
     fix_value(n.inputs[0], fmt::format("feeds {}, which is left whole", lc.name));
-    layouts_[out] = Layout{axis, {Segment{fresh(Y.back(), "its weight or bias is computed, not a parameter"), 0,
-                                          Y.back(), 1}}};
+    layouts_[out] =
+        Layout{axis, {Segment{fresh(Y.back(), "its weight or bias is computed, not a parameter"), 0, Y.back(), 1}}};
   } else {
     Layout in = ensure_layout(n.inputs[0], axis, lc.name);
     const int s = fresh(Y.back());
@@ -397,21 +434,77 @@ bool ChannelGroups::norm(const FlatNode& n) {
 }
 
 bool ChannelGroups::passthrough(const FlatNode& n) {
-  static const std::set<std::string> kinds = {
-      "aten::relu", "aten::relu_", "aten::relu6", "aten::hardtanh", "aten::hardtanh_", "aten::sigmoid",
-      "aten::sigmoid_", "aten::tanh", "aten::hardsigmoid", "aten::hardsigmoid_", "aten::hardswish",
-      "aten::hardswish_", "aten::silu", "aten::silu_", "aten::gelu", "aten::elu", "aten::leaky_relu",
-      "aten::leaky_relu_", "aten::mish", "aten::dropout", "aten::dropout_", "aten::feature_dropout",
-      "aten::alpha_dropout", "aten::contiguous", "aten::clone", "aten::detach", "aten::to", "aten::type_as",
-      "aten::max_pool1d", "aten::max_pool2d", "aten::max_pool3d", "aten::avg_pool1d", "aten::avg_pool2d",
-      "aten::avg_pool3d", "aten::adaptive_avg_pool1d", "aten::adaptive_avg_pool2d", "aten::adaptive_avg_pool3d",
-      "aten::adaptive_max_pool1d", "aten::adaptive_max_pool2d", "aten::max_pool2d_with_indices",
-      "aten::upsample_nearest1d", "aten::upsample_nearest2d", "aten::upsample_bilinear2d", "aten::upsample_linear1d",
-      "aten::upsample_bicubic2d", "aten::constant_pad_nd", "aten::pad", "aten::reflection_pad1d",
-      "aten::reflection_pad2d", "aten::replication_pad1d", "aten::replication_pad2d", "aten::softmax",
-      "aten::log_softmax", "aten::neg", "aten::abs", "aten::exp", "aten::log", "aten::sqrt", "aten::square",
-      "aten::clamp", "aten::clamp_", "aten::clamp_min", "aten::clamp_max", "aten::hardshrink", "aten::softplus",
-      "aten::erf", "aten::reciprocal", "aten::rsqrt", "aten::float", "aten::sin", "aten::cos"};
+  static const std::set<std::string> kinds = {"aten::relu",
+                                              "aten::relu_",
+                                              "aten::relu6",
+                                              "aten::hardtanh",
+                                              "aten::hardtanh_",
+                                              "aten::sigmoid",
+                                              "aten::sigmoid_",
+                                              "aten::tanh",
+                                              "aten::hardsigmoid",
+                                              "aten::hardsigmoid_",
+                                              "aten::hardswish",
+                                              "aten::hardswish_",
+                                              "aten::silu",
+                                              "aten::silu_",
+                                              "aten::gelu",
+                                              "aten::elu",
+                                              "aten::leaky_relu",
+                                              "aten::leaky_relu_",
+                                              "aten::mish",
+                                              "aten::dropout",
+                                              "aten::dropout_",
+                                              "aten::feature_dropout",
+                                              "aten::alpha_dropout",
+                                              "aten::contiguous",
+                                              "aten::clone",
+                                              "aten::detach",
+                                              "aten::to",
+                                              "aten::type_as",
+                                              "aten::max_pool1d",
+                                              "aten::max_pool2d",
+                                              "aten::max_pool3d",
+                                              "aten::avg_pool1d",
+                                              "aten::avg_pool2d",
+                                              "aten::avg_pool3d",
+                                              "aten::adaptive_avg_pool1d",
+                                              "aten::adaptive_avg_pool2d",
+                                              "aten::adaptive_avg_pool3d",
+                                              "aten::adaptive_max_pool1d",
+                                              "aten::adaptive_max_pool2d",
+                                              "aten::max_pool2d_with_indices",
+                                              "aten::upsample_nearest1d",
+                                              "aten::upsample_nearest2d",
+                                              "aten::upsample_bilinear2d",
+                                              "aten::upsample_linear1d",
+                                              "aten::upsample_bicubic2d",
+                                              "aten::constant_pad_nd",
+                                              "aten::pad",
+                                              "aten::reflection_pad1d",
+                                              "aten::reflection_pad2d",
+                                              "aten::replication_pad1d",
+                                              "aten::replication_pad2d",
+                                              "aten::softmax",
+                                              "aten::log_softmax",
+                                              "aten::neg",
+                                              "aten::abs",
+                                              "aten::exp",
+                                              "aten::log",
+                                              "aten::sqrt",
+                                              "aten::square",
+                                              "aten::clamp",
+                                              "aten::clamp_",
+                                              "aten::clamp_min",
+                                              "aten::clamp_max",
+                                              "aten::hardshrink",
+                                              "aten::softplus",
+                                              "aten::erf",
+                                              "aten::reciprocal",
+                                              "aten::rsqrt",
+                                              "aten::float",
+                                              "aten::sin",
+                                              "aten::cos"};
   const std::string k = n.kind();
   if (!kinds.count(k)) return false;
   const int x = n.inputs[0];
@@ -438,9 +531,9 @@ bool ChannelGroups::passthrough(const FlatNode& n) {
 
 bool ChannelGroups::elementwise(const FlatNode& n) {
   static const std::set<std::string> kinds = {
-      "aten::add",     "aten::add_",  "aten::sub",     "aten::sub_",    "aten::mul",  "aten::mul_",
-      "aten::div",     "aten::div_",  "aten::rsub",    "aten::maximum", "aten::minimum", "aten::where",
-      "aten::true_divide", "aten::pow", "aten::max.other", "aten::min.other"};
+      "aten::add",         "aten::add_", "aten::sub",       "aten::sub_",     "aten::mul",     "aten::mul_",
+      "aten::div",         "aten::div_", "aten::rsub",      "aten::maximum",  "aten::minimum", "aten::where",
+      "aten::true_divide", "aten::pow",  "aten::max.other", "aten::min.other"};
   const std::string k = n.kind();
   if (!kinds.count(k)) return false;
   const int out = n.outputs[0];
@@ -606,8 +699,8 @@ bool ChannelGroups::cat(const FlatNode& n) {
 
 bool ChannelGroups::split(const FlatNode& n) {
   const std::string k = n.kind();
-  const bool sizes_list = k == "aten::split_with_sizes" ||
-                          (one_of(k, {"aten::split", "aten::unsafe_split"}) && g_.values[n.inputs[1]].value.isIntList());
+  const bool sizes_list = k == "aten::split_with_sizes" || (one_of(k, {"aten::split", "aten::unsafe_split"}) &&
+                                                            g_.values[n.inputs[1]].value.isIntList());
   const bool equal = one_of(k, {"aten::chunk", "aten::unsafe_chunk"}) ||
                      (one_of(k, {"aten::split", "aten::unsafe_split"}) && g_.values[n.inputs[1]].value.isInt());
   if (!sizes_list && !equal) return false;
@@ -659,7 +752,8 @@ bool ChannelGroups::split(const FlatNode& n) {
                              }});
   } else {
     for (size_t i = 0; i < subs.size() && i < list->inputs().size(); ++i)
-      patches_.push_back(Patch{list, i, "split size", [s = subs[i]](const auto& kept) { return c10::IValue(kept(s)); }});
+      patches_.push_back(
+          Patch{list, i, "split size", [s = subs[i]](const auto& kept) { return c10::IValue(kept(s)); }});
   }
   items_[out] = items;
   return true;

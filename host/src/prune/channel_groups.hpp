@@ -48,6 +48,14 @@ struct ParamSlice {
   Layout layout;
 };
 
+// Dim 1 of a grouped convolution's weight: each of `groups` blocks of output rows keeps the
+// input channels its own block of the input layout keeps (equal counts per block).
+struct GroupedSlice {
+  int param = -1;
+  int64_t groups = 1;
+  Layout in;
+};
+
 // A constant input of a node in some method graph to replace once the kept channels are known.
 struct Patch {
   torch::jit::Node* node = nullptr;
@@ -65,12 +73,12 @@ struct LayerCall {
   int bias = -1;
   std::optional<Layout> in, out;  // channel layouts of input and output (when prunable)
   int64_t in_channels = 0, out_channels = 0, groups = 1;
-  int64_t kernel = 1;       // kernel elements
+  int64_t kernel = 1;                 // kernel elements
   int64_t out_elems_per_channel = 0;  // batch x spatial positions of the output
 };
 
 struct Producer {
-  int param = -1;     // the weight
+  int param = -1;  // the weight
   int64_t out_dim = 0;
   std::string layer;  // its name
   std::string op;
@@ -88,6 +96,10 @@ class ChannelGroups {
   const std::map<int, std::vector<Producer>>& producers() const { return producers_; }
   const std::vector<int>& group_order() const { return order_; }  // roots, by first producer
   const std::vector<ParamSlice>& slices() const { return slices_; }
+  const std::vector<GroupedSlice>& grouped_slices() const { return grouped_; }
+  // The group of `space` keeps the same number of channels in each of this many equal blocks
+  // (the groups of grouped convolutions it feeds or comes from).
+  int64_t blocks(int space) const { return spaces_.at(find(space)).blocks; }
   const std::vector<Patch>& patches() const { return patches_; }
   const std::vector<LayerCall>& layers() const { return layers_; }
   // The spaces that feed the last linear layer (skip_last_fc), as roots.
@@ -96,6 +108,7 @@ class ChannelGroups {
 
  private:
   int fresh(int64_t size, const std::string& reason = "");
+  void require_blocks(int space, int64_t blocks, const std::string& where);
   void unite(int a, int b);
   void fix(const Layout& l, const std::string& reason);
   void fix_value(int v, const std::string& reason);
@@ -123,16 +136,18 @@ class ChannelGroups {
     int64_t size = 0;
     int parent = -1;
     std::string fixed;
+    int64_t blocks = 1;
   };
   const FlatGraph& g_;
   mutable std::vector<Space> spaces_;
   std::vector<std::optional<Layout>> layouts_;
   std::map<int, std::vector<std::optional<Layout>>> items_;  // list values from split/chunk
-  std::vector<std::pair<int, Producer>> producer_list_;  // (space, producer), in graph order
+  std::vector<std::pair<int, Producer>> producer_list_;      // (space, producer), in graph order
   std::map<int, std::vector<Producer>> producers_;
   std::vector<int> order_;
   std::vector<ParamSlice> slices_;
   std::map<std::pair<int, int64_t>, size_t> slice_index_;
+  std::vector<GroupedSlice> grouped_;
   std::vector<Patch> patches_;
   std::map<torch::jit::Node*, Layout> patched_nodes_;
   std::vector<LayerCall> layers_;

@@ -106,9 +106,10 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
         throw Error(fmt::format("{}: 'seed' must be a non-negative integer", where(origin, v)));
       c.seed = s;
     } else {
-      throw Error(fmt::format("{}: unknown key '{}' (known: sparsity, metrics, multiple, skip_last_fc, "
-                              "exclude_layers, exclude_ops, seed)",
-                              where(origin, kv.first), key));
+      throw Error(
+          fmt::format("{}: unknown key '{}' (known: sparsity, metrics, multiple, skip_last_fc, "
+                      "exclude_layers, exclude_ops, seed)",
+                      where(origin, kv.first), key));
     }
   }
   if (!have_sparsity) throw Error(fmt::format("{}: missing key 'sparsity' (e.g. sparsity: 0.25)", origin));

@@ -15,9 +15,13 @@ std::string FlatNode::where() const {
 
 namespace {
 
-std::string join(const std::string& path, const std::string& name) { return path.empty() ? name : path + "." + name; }
+std::string join(const std::string& path, const std::string& name) {
+  return path.empty() ? name : path + "." + name;
+}
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 class Runner {
  public:
@@ -48,9 +52,10 @@ class Runner {
     const auto kind = n->kind();
     auto in = [&](size_t i) { return env.at(n->inputs()[i]); };
     if (!n->blocks().empty())
-      throw Error(fmt::format("{}: control flow ({}) in forward: litecast prune follows traced models and scripted "
-                              "ones without control flow (trace the model with torch.jit.trace)",
-                              scope.empty() ? "<model>" : scope, kind.toQualString()));
+      throw Error(
+          fmt::format("{}: control flow ({}) in forward: litecast prune follows traced models and scripted "
+                      "ones without control flow (trace the model with torch.jit.trace)",
+                      scope.empty() ? "<model>" : scope, kind.toQualString()));
     if (kind == c10::prim::Constant) {
       env[n->output()] = add(torch::jit::toIValue(n->output()).value());
       return;
@@ -124,8 +129,7 @@ class Runner {
       env[n->output()] = id;
       return;
     }
-    if ((kind == c10::prim::TupleUnpack || kind == c10::prim::ListUnpack) &&
-        !g_.values.at(in(0)).elements.empty()) {
+    if ((kind == c10::prim::TupleUnpack || kind == c10::prim::ListUnpack) && !g_.values.at(in(0)).elements.empty()) {
       const std::vector<int> items = g_.values[in(0)].elements;
       if (items.size() != n->outputs().size())
         throw Error(fmt::format("{}: unpacks {} values from {}", scope, n->outputs().size(), items.size()));
@@ -165,7 +169,8 @@ class Runner {
       }
     } catch (const c10::Error& e) {
       throw Error(fmt::format("{}: {} failed on the example input (wrong --input-shape?): {}",
-                              scope.empty() ? "<model>" : scope, kind.toQualString(), first_line(e.what_without_backtrace())));
+                              scope.empty() ? "<model>" : scope, kind.toQualString(),
+                              first_line(e.what_without_backtrace())));
     }
     if (stack.size() != n->outputs().size())
       throw Error(fmt::format("{}: {} produced {} values, expected {}", scope, kind.toQualString(), stack.size(),

@@ -27,11 +27,11 @@ struct Param {
 };
 
 struct FlatValue {
-  c10::IValue value;                        // what the example run produced
+  c10::IValue value;                         // what the example run produced
   std::optional<torch::jit::Module> module;  // a module value (from prim::GetAttr)
   std::string module_path;
-  int param = -1;              // index into FlatGraph::params for a GetAttr'd tensor
-  std::vector<int> elements;   // a list or tuple built by prim::ListConstruct / TupleConstruct
+  int param = -1;             // index into FlatGraph::params for a GetAttr'd tensor
+  std::vector<int> elements;  // a list or tuple built by prim::ListConstruct / TupleConstruct
   bool is_tensor() const { return value.isTensor() && value.toTensor().defined(); }
   std::vector<int64_t> shape() const { return value.toTensor().sizes().vec(); }
 };

@@ -30,7 +30,9 @@ using pruning::FlatGraph;
 using pruning::Layout;
 using pruning::Segment;
 
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
 
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 0xcbf29ce484222325ull;
@@ -42,8 +44,8 @@ uint64_t fnv1a(const std::string& s) {
 }
 
 bool matches_layer(const std::string& name, const std::string& pattern) {
-  return name == pattern || (name.size() > pattern.size() && name.compare(0, pattern.size(), pattern) == 0 &&
-                             name[pattern.size()] == '.');
+  return name == pattern ||
+         (name.size() > pattern.size() && name.compare(0, pattern.size(), pattern) == 0 && name[pattern.size()] == '.');
 }
 
 const lc_pruning_metric_t* find_metric(const PluginRegistry& plugins, const std::string& name,
@@ -91,8 +93,8 @@ std::vector<float> score_group(const lc_pruning_metric_t* metric, const std::str
                             ctx.error.empty() ? "no reason given" : ctx.error));
   for (float s : scores)
     if (!std::isfinite(s))
-      throw Error(fmt::format("pruning metric '{}' ({}) gave a non-finite score on layer {}", metric_name, plugin,
-                              name));
+      throw Error(
+          fmt::format("pruning metric '{}' ({}) gave a non-finite score on layer {}", metric_name, plugin, name));
   return scores;
 }
 
@@ -150,7 +152,7 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
 
   // Groups, named after their first producer; every producer's name leads to its group.
   PruneResult r;
-  std::map<std::string, int> by_name;     // group name -> root
+  std::map<std::string, int> by_name;        // group name -> root
   std::map<std::string, std::string> alias;  // other producer -> group name
   std::map<int, std::string> root_name;
   std::set<int> last_fc;
@@ -176,9 +178,10 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
     for (const RefusedLayer& f : r.refused)
       if (f.name == key)
         throw Error(fmt::format("{}: 'sparsity.{}': this layer cannot be pruned: {}", cfg.source, key, f.reason));
-    throw Error(fmt::format("{}: 'sparsity.{}': unknown layer (not a prunable layer of {}; `litecast prune "
-                            "--dry-run` lists them)",
-                            cfg.source, key, model_path));
+    throw Error(
+        fmt::format("{}: 'sparsity.{}': unknown layer (not a prunable layer of {}; `litecast prune "
+                    "--dry-run` lists them)",
+                    cfg.source, key, model_path));
   }
 
   // Rates, kept counts and kept channels.
@@ -201,15 +204,23 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
       for (const std::string& op : cfg.exclude_ops)
         if (p.op == op) grp.sparsity = 0;
     }
+    // Groups that feed or come from grouped convolutions keep as many channels in each block.
+    const int64_t blocks = cg.blocks(root), block = grp.channels / blocks;
     grp.kept = kept_count(grp.channels, grp.sparsity, cfg.multiple);
-    std::vector<int64_t> idx(static_cast<size_t>(grp.channels));
-    std::iota(idx.begin(), idx.end(), 0);
+    grp.kept = std::min(grp.channels, (grp.kept + blocks - 1) / blocks * blocks);
+    std::vector<int64_t> idx;
     if (grp.kept < grp.channels) {
-      const std::vector<float> scores =
-          score_group(metric, plugin_id, cfg.metric, name, ps, g, grp.channels, cfg.seed);
-      std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
-      idx.resize(static_cast<size_t>(grp.kept));
+      const std::vector<float> scores = score_group(metric, plugin_id, cfg.metric, name, ps, g, grp.channels, cfg.seed);
+      for (int64_t b = 0; b < blocks; ++b) {
+        std::vector<int64_t> part(static_cast<size_t>(block));
+        std::iota(part.begin(), part.end(), b * block);
+        std::stable_sort(part.begin(), part.end(), [&](int64_t x, int64_t y) { return scores[x] > scores[y]; });
+        idx.insert(idx.end(), part.begin(), part.begin() + grp.kept / blocks);
+      }
       std::sort(idx.begin(), idx.end());
+    } else {
+      idx.resize(static_cast<size_t>(grp.channels));
+      std::iota(idx.begin(), idx.end(), 0);
     }
     grp.kept_indices = idx;
     kept[root] = idx;
@@ -248,7 +259,8 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
     pl.macs_after = lc.out_elems_per_channel * pl.out_after * (pl.in_after / std::max<int64_t>(1, g_after)) * lc.kernel;
     auto numel = [&](int p) { return p >= 0 ? g.params[p].tensor().numel() : 0; };
     pl.params_before = numel(lc.weight) + numel(lc.bias);
-    const int64_t w_after = lc.weight >= 0 ? lc.kernel * pl.out_after * (pl.in_after / std::max<int64_t>(1, g_after)) : 0;
+    const int64_t w_after =
+        lc.weight >= 0 ? lc.kernel * pl.out_after * (pl.in_after / std::max<int64_t>(1, g_after)) : 0;
     pl.params_after = w_after + (lc.bias >= 0 ? pl.out_after : 0);
     r.macs_before += pl.macs_before;
     r.macs_after += pl.macs_after;
@@ -264,10 +276,38 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
     if (static_cast<int64_t>(pos.size()) == t.size(s.dim)) continue;
     cuts[s.param].emplace_back(s.dim, pos);
   }
-  for (const auto& [p, dims] : cuts) {
+  // Grouped convolution weights: row block b keeps, along dim 1, the input channels that input
+  // block b keeps (the same count in every block).
+  std::map<int, at::Tensor> grouped_cols;  // param -> [rows, kept per block] column indices
+  for (const pruning::GroupedSlice& gs : cg.grouped_slices()) {
+    const std::vector<int64_t> pos = positions(gs.in);
+    const at::Tensor t = g.params[gs.param].tensor();
+    const int64_t rows = t.size(0), per_in = t.size(1), per_out = rows / gs.groups;
+    if (static_cast<int64_t>(pos.size()) == per_in * gs.groups) continue;
+    const int64_t kept_per = static_cast<int64_t>(pos.size()) / gs.groups;
+    std::vector<int64_t> cols;
+    for (int64_t o = 0; o < rows; ++o) {
+      const int64_t b = o / per_out;
+      int64_t found = 0;
+      for (int64_t q : pos)
+        if (q / per_in == b) {
+          cols.push_back(q - b * per_in);
+          ++found;
+        }
+      if (found != kept_per)
+        throw Error("internal: a grouped convolution's blocks keep unequal channels (please report this)");
+    }
+    grouped_cols[gs.param] = at::tensor(cols, at::kLong).reshape({rows, kept_per});
+  }
+  std::set<int> touched;
+  for (const auto& [p, dims] : cuts) touched.insert(p);
+  for (const auto& [p, cols] : grouped_cols) touched.insert(p);
+  for (int p : touched) {
     const at::Tensor t = g.params[p].tensor();
     int64_t n = t.numel();
-    for (const auto& [dim, pos] : dims) n = n / t.size(dim) * static_cast<int64_t>(pos.size());
+    if (grouped_cols.count(p)) n = n / t.size(1) * grouped_cols[p].size(1);
+    if (cuts.count(p))
+      for (const auto& [dim, pos] : cuts[p]) n = n / t.size(dim) * static_cast<int64_t>(pos.size());
     if (g.params[p].is_parameter) r.params_after -= t.numel() - n;
   }
   if (output_path.empty()) return r;
@@ -277,11 +317,20 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   const std::set<std::string> keys_before = state_keys(module);
   {
     torch::NoGradGuard no_grad;
-    for (const auto& [p, dims] : cuts) {
+    for (int p : touched) {
       const pruning::Param& param = g.params[p];
       const at::Tensor orig = param.tensor();
       at::Tensor t = orig.detach();
-      for (const auto& [dim, pos] : dims) t = t.index_select(dim, at::tensor(pos, at::kLong));
+      auto gc = grouped_cols.find(p);
+      if (gc != grouped_cols.end()) {  // before the rows are cut: the index has one row per original row
+        std::vector<int64_t> shape = t.sizes().vec();
+        shape[1] = gc->second.size(1);
+        at::Tensor index = gc->second;
+        for (size_t d = 2; d < shape.size(); ++d) index = index.unsqueeze(-1);
+        t = t.gather(1, index.expand(shape));
+      }
+      if (cuts.count(p))
+        for (const auto& [dim, pos] : cuts[p]) t = t.index_select(dim, at::tensor(pos, at::kLong));
       t = t.contiguous().clone();
       if (param.is_parameter) t.set_requires_grad(orig.requires_grad());
       torch::jit::Module owner = param.owner;
@@ -330,7 +379,8 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
       if (got[i].sizes() != want[i].sizes())
         fail(fmt::format("internal: output {} of the pruned model has shape {}, the original {} (please report this)",
                          i, fmt::join(got[i].sizes(), "x"), fmt::join(want[i].sizes(), "x")));
-    if (state_keys(back) != keys_before) fail("internal: pruning changed the model's state_dict keys (please report this)");
+    if (state_keys(back) != keys_before)
+      fail("internal: pruning changed the model's state_dict keys (please report this)");
   } catch (const c10::Error& e) {
     fail(fmt::format("internal: the pruned model does not run: {} (please report this)",
                      first_line(e.what_without_backtrace())));

@@ -74,9 +74,9 @@ struct RefusedLayer {
 };
 
 struct PruneResult {
-  std::vector<PruneGroup> groups;    // prunable groups, in graph order
-  std::vector<PruneLayer> layers;    // every conv/linear call, in graph order
-  std::vector<RefusedLayer> refused;  // layers left whole, with the reason
+  std::vector<PruneGroup> groups;               // prunable groups, in graph order
+  std::vector<PruneLayer> layers;               // every conv/linear call, in graph order
+  std::vector<RefusedLayer> refused;            // layers left whole, with the reason
   int64_t params_before = 0, params_after = 0;  // every parameter of the model
   int64_t macs_before = 0, macs_after = 0;      // convolutions and linear layers
 };
