@@ -305,19 +305,24 @@ bool ChannelGroups::conv(const FlatNode& n) {
       layouts_[out] = o;
     }
   } else {
-    Layout in = ensure_layout(n.inputs[0], 1, lc.name);
-    const int s = fresh(Y[1]);
-    Layout o{1, {Segment{s, 0, Y[1], 1}}};
-    slice_param(w.param, transposed ? 0 : 1, in, lc.name);
-    slice_param(w.param, transposed ? 1 : 0, o, lc.name);
-    if (lc.bias >= 0) slice_param(lc.bias, 0, o, lc.name);
-    producer_list_.push_back({s, Producer{w.param, transposed ? 1 : 0, lc.name, lc.op}});
-    lc.in = in;
-    lc.out = o;
-    layouts_[out] = o;
+    produce(lc, n.inputs[0], out, 1, transposed ? 0 : 1, transposed ? 1 : 0);
   }
   layers_.push_back(lc);
   return true;
+}
+
+void ChannelGroups::produce(LayerCall& lc, int x, int out, int64_t axis, int64_t in_dim, int64_t out_dim) {
+  const int64_t c = g_.values[out].shape().at(static_cast<size_t>(axis));
+  Layout in = ensure_layout(x, axis, lc.name);
+  const int s = fresh(c);
+  Layout o{axis, {Segment{s, 0, c, 1}}};
+  slice_param(lc.weight, in_dim, in, lc.name);
+  slice_param(lc.weight, out_dim, o, lc.name);
+  if (lc.bias >= 0) slice_param(lc.bias, 0, o, lc.name);
+  producer_list_.push_back({s, Producer{lc.weight, out_dim, lc.name, lc.op}});
+  lc.in = in;
+  lc.out = o;
+  layouts_[out] = o;
 }
 
 bool ChannelGroups::linear(const FlatNode& n) {
@@ -341,16 +346,7 @@ bool ChannelGroups::linear(const FlatNode& n) {
     layouts_[out] =
         Layout{axis, {Segment{fresh(Y.back(), "its weight or bias is computed, not a parameter"), 0, Y.back(), 1}}};
   } else {
-    Layout in = ensure_layout(n.inputs[0], axis, lc.name);
-    const int s = fresh(Y.back());
-    Layout o{axis, {Segment{s, 0, Y.back(), 1}}};
-    slice_param(w.param, 1, in, lc.name);
-    slice_param(w.param, 0, o, lc.name);
-    if (lc.bias >= 0) slice_param(lc.bias, 0, o, lc.name);
-    producer_list_.push_back({s, Producer{w.param, 0, lc.name, lc.op}});
-    lc.in = in;
-    lc.out = o;
-    layouts_[out] = o;
+    produce(lc, n.inputs[0], out, axis, 1, 0);
   }
   layers_.push_back(lc);
   return true;

@@ -119,6 +119,9 @@ class ChannelGroups {
   void patch_shared(torch::jit::Node* n, const Layout& l);
   int param_of(int v) const { return g_.values.at(v).param; }
 
+  // A conv/linear call whose output channels are a new space: the weight's `in_dim` follows
+  // the input's channels (on `axis`), `out_dim` and the bias the new space.
+  void produce(LayerCall& lc, int x, int out, int64_t axis, int64_t in_dim, int64_t out_dim);
   void visit(const FlatNode& n);
   bool conv(const FlatNode& n);
   bool linear(const FlatNode& n);
