@@ -4,6 +4,7 @@ exercise the channel-dependency rules: `deps` (what must be pruned together) and
 (what must be left whole, and why).
 
 MODELS = {name: (factory, input shape)}; a factory returns the eager model in eval mode.
+Models whose name ends in `_scripted` are saved with torch.jit.script instead of traced.
 """
 import os
 import sys
@@ -156,6 +157,7 @@ IMAGE = (1, 3, 64, 64)
 MODELS = {
     "mobilenet_v2": (torchvision("mobilenet_v2"), IMAGE),
     "resnet18": (torchvision("resnet18"), IMAGE),
+    "resnet18_scripted": (torchvision("resnet18"), IMAGE),
     "densenet121": (torchvision("densenet121"), IMAGE),
     "senet": (senet, (1, 3, 32, 32)),
     "deps": (deps, (1, 3, 16, 16)),

@@ -51,13 +51,24 @@ class Runner {
             int depth) {
     const auto kind = n->kind();
     auto in = [&](size_t i) { return env.at(n->inputs()[i]); };
+    if (kind == c10::prim::If) {
+      // Scripted models: follow the branch this run takes (e.g. `if self.training`), like a trace.
+      const c10::IValue& cond = g_.values.at(in(0)).value;
+      if (!cond.isBool()) throw Error(fmt::format("{}: prim::If on a value that is not a bool", scope));
+      torch::jit::Block* taken = n->blocks()[cond.toBool() ? 0 : 1];
+      for (torch::jit::Node* inner : taken->nodes()) step(inner, scope, env, depth);
+      for (size_t i = 0; i < n->outputs().size(); ++i) env[n->outputs()[i]] = env.at(taken->outputs()[i]);
+      return;
+    }
     if (!n->blocks().empty())
       throw Error(
           fmt::format("{}: control flow ({}) in forward: litecast prune follows traced models and scripted "
-                      "ones without control flow (trace the model with torch.jit.trace)",
+                      "ones without loops (trace the model with torch.jit.trace)",
                       scope.empty() ? "<model>" : scope, kind.toQualString()));
     if (kind == c10::prim::Constant) {
-      env[n->output()] = add(torch::jit::toIValue(n->output()).value());
+      // Function constants (the callee of prim::CallFunction) have no IValue; the call reads the type.
+      auto v = torch::jit::toIValue(n->output());
+      env[n->output()] = add(v ? *v : c10::IValue());
       return;
     }
     if (kind == c10::prim::GetAttr) {
