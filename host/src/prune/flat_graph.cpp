@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 #include <unordered_map>
 
 namespace litecast::pruning {
@@ -19,9 +20,9 @@ std::string join(const std::string& path, const std::string& name) {
   return path.empty() ? name : path + "." + name;
 }
 
-std::string first_line(const std::string& s) {
-  return s.substr(0, s.find('\n'));
-}
+// List ops that change a list in place: the tracked elements would no longer match.
+const std::set<std::string> kListMutations = {"aten::_set_item", "aten::insert", "aten::extend", "aten::pop",
+                                              "aten::remove",    "aten::clear",  "aten::reverse"};
 
 class Runner {
  public:
@@ -155,6 +156,30 @@ class Runner {
       return;
     }
 
+    if (kind == c10::prim::unchecked_cast) {  // a static type refinement: the same value
+      env[n->output()] = in(0);
+      return;
+    }
+    if (kind == c10::aten::append && !g_.values.at(in(0)).elements.empty()) {
+      // The list grows: later uses of it in this method see a new value with one more element.
+      std::vector<int> items = g_.values[in(0)].elements;
+      items.push_back(in(1));
+      c10::IValue list = g_.values[in(0)].value;
+      list.toList().push_back(g_.values[in(1)].value);
+      const int id = add(list);
+      g_.values[id].elements = items;
+      env[n->input(0)] = id;
+      env[n->output()] = id;
+      return;
+    }
+    for (const torch::jit::Value* v : n->inputs()) {
+      const FlatValue& fv = g_.values.at(env.at(v));
+      if (fv.elements.empty()) continue;
+      const size_t now = fv.value.isList() ? fv.value.toListRef().size() : fv.value.toTupleRef().elements().size();
+      if (kListMutations.count(kind.toQualString()) || now != fv.elements.size())
+        throw Error(fmt::format("{}: {} changes a list in a way litecast prune does not follow (trace the model)",
+                                scope.empty() ? "<model>" : scope, kind.toQualString()));
+    }
     torch::jit::Stack stack;
     std::vector<int> ins;
     for (size_t i = 0; i < n->inputs().size(); ++i) {
@@ -181,7 +206,7 @@ class Runner {
     } catch (const c10::Error& e) {
       throw Error(fmt::format("{}: {} failed on the example input (wrong --input-shape?): {}",
                               scope.empty() ? "<model>" : scope, kind.toQualString(),
-                              first_line(e.what_without_backtrace())));
+                              error_line(e.what_without_backtrace())));
     }
     if (stack.size() != n->outputs().size())
       throw Error(fmt::format("{}: {} produced {} values, expected {}", scope, kind.toQualString(), stack.size(),
@@ -208,6 +233,13 @@ class Runner {
 };
 
 }  // namespace
+
+std::string error_line(const std::string& message) {
+  // TorchScript interpreter errors carry two tracebacks before the actual error.
+  const size_t at = message.rfind("RuntimeError: ");
+  const std::string tail = at == std::string::npos ? message : message.substr(at + 14);
+  return tail.substr(0, tail.find('\n'));
+}
 
 FlatGraph run_flat(const torch::jit::Module& module, const std::vector<at::Tensor>& inputs) {
   torch::NoGradGuard no_grad;

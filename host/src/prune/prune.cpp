@@ -30,10 +30,6 @@ using pruning::FlatGraph;
 using pruning::Layout;
 using pruning::Segment;
 
-std::string first_line(const std::string& s) {
-  return s.substr(0, s.find('\n'));
-}
-
 uint64_t fnv1a(const std::string& s) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (unsigned char c : s) {
@@ -140,7 +136,8 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   try {
     module = torch::jit::load(model_path);
   } catch (const c10::Error& e) {
-    throw Error(fmt::format("{}: not a TorchScript model: {}", model_path, first_line(e.what_without_backtrace())));
+    throw Error(
+        fmt::format("{}: not a TorchScript model: {}", model_path, pruning::error_line(e.what_without_backtrace())));
   }
   torch::manual_seed(1);
   std::vector<at::Tensor> inputs;
@@ -362,7 +359,8 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   try {
     module.save(tmp);
   } catch (const c10::Error& e) {
-    fail(fmt::format("{}: cannot write the pruned model: {}", output_path, first_line(e.what_without_backtrace())));
+    fail(fmt::format("{}: cannot write the pruned model: {}", output_path,
+                     pruning::error_line(e.what_without_backtrace())));
   }
   // The file must load and run, with the same inputs, outputs and state_dict keys.
   try {
@@ -383,7 +381,7 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
       fail("internal: pruning changed the model's state_dict keys (please report this)");
   } catch (const c10::Error& e) {
     fail(fmt::format("internal: the pruned model does not run: {} (please report this)",
-                     first_line(e.what_without_backtrace())));
+                     pruning::error_line(e.what_without_backtrace())));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, output_path, ec);
