@@ -120,8 +120,8 @@ def deps():
 
 class Refusals(nn.Module):
     """Each branch has a layer that must be left whole: a grouped convolution over the channels
-    of two layers, a chunk along the channels, a channel shuffle (reshape that splits the
-    channel axis), and a matmul."""
+    of two layers, a chunk of a concatenation, a channel shuffle (reshape that splits the
+    channel axis), and a matmul; and a chunk of one layer's channels, which is pruned."""
 
     def __init__(self):
         super().__init__()
@@ -130,22 +130,25 @@ class Refusals(nn.Module):
         self.gb = nn.Conv2d(16, 8, 1)
         self.grouped = nn.Conv2d(16, 16, 3, padding=1, groups=4)
         self.halves = nn.Conv2d(16, 16, 1)
+        self.left = nn.Conv2d(16, 6, 1)
+        self.right = nn.Conv2d(16, 10, 1)
         self.shuffled = nn.Conv2d(16, 16, 1)
         self.attn = nn.Conv2d(16, 8, 1)
         self.ok = nn.Conv2d(16, 16, 1)
-        self.out = nn.Conv2d(64, 4, 1)
+        self.out = nn.Conv2d(80, 4, 1)
 
     def forward(self, x):
         x = F.relu(self.stem(x))
         g = self.grouped(torch.cat([self.ga(x), self.gb(x)], 1))
         a, b = torch.chunk(self.halves(x), 2, dim=1)
+        u, v = torch.chunk(torch.cat([self.left(x), self.right(x)], 1), 2, dim=1)
         s = self.shuffled(x)
         n, c, h, w = s.shape
         s = s.view(n, 4, c // 4, h, w).transpose(1, 2).reshape(n, c, h, w)
         q = self.attn(x).flatten(2)
         m = torch.matmul(q.transpose(1, 2), q).mean()
         y = F.relu(self.ok(x))
-        return self.out(torch.cat([y, g, a, b, s], 1)) + m
+        return self.out(torch.cat([y, g, a, b, s, v, u], 1)) + m
 
 
 def refusals():

@@ -121,11 +121,11 @@ MODEL_CONFIG = {
 }
 EXPECT_GROUPS = {
     "deps": {"stem", "a", "b", "mix", "grouped", "pw", "tok"},
-    "refusals": {"stem", "ok"},
+    "refusals": {"stem", "ok", "halves"},
 }
 EXPECT_REFUSED = {  # layer -> a phrase of its reason
     "refusals": {"grouped": "grouped convolution (groups=4) over channels of several layers",
-                 "ga": "feeds grouped", "gb": "feeds grouped", "halves": "aten::chunk",
+                 "ga": "feeds grouped", "gb": "feeds grouped", "left": "aten::chunk", "right": "aten::chunk",
                  "shuffled": "splits the channel axis", "attn": "aten::matmul", "out": "model's output"},
 }
 

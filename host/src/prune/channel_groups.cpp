@@ -713,7 +713,20 @@ bool ChannelGroups::split(const FlatNode& n) {
     return true;
   }
   if (equal) {
-    fix(l, fmt::format("{} along the channel axis needs equal parts", n.where()));
+    // Equal parts of one layer's channels: each part becomes a block that keeps as many
+    // channels as the others, so the parts stay equal and the constant stays.
+    const int64_t count = static_cast<int64_t>(parts.size());
+    const Segment& whole = l.segs.front();
+    const bool one_space = l.segs.size() == 1 && whole.start == 0 && whole.len == space_size(whole.space) &&
+                           whole.rep == 1 && count > 0 && whole.len % count == 0;
+    if (!one_space) {
+      fix(l, fmt::format("{} along the channel axis needs equal parts of one layer's channels", n.where()));
+      return true;
+    }
+    require_blocks(whole.space, count, n.where());
+    for (int64_t i = 0; i < count; ++i)
+      items.push_back(Layout{l.axis, {Segment{whole.space, i * (whole.len / count), whole.len / count, 1}}});
+    items_[out] = items;
     return true;
   }
   std::vector<Layout> subs;
