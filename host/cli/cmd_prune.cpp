@@ -95,7 +95,6 @@ int cmd_prune(const std::vector<std::string>& args) {
   o.config = load_prune_config(config_path);
   for (const std::string& s : shapes) o.input_shapes.push_back(parse_shape(s, "--input-shape"));
   if (!quiet) o.progress = [](const std::string& m) { std::cerr << "litecast prune: " << m << "\n"; };
-  o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
   PluginRegistry reg;
   plugin_opts.load(reg);

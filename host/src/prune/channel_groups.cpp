@@ -176,14 +176,14 @@ void ChannelGroups::slice_param(int param, int64_t dim, const Layout& l, const s
   auto it = slice_index_.find(key);
   if (it != slice_index_.end()) {
     unite_layouts(slices_[it->second].layout, l,
-                  fmt::format("{} is used with different channels in several places", g_.params[param].name()));
+                  fmt::format("{} is used with different channels in several places (one is {})",
+                              g_.params[param].name(), where));
     return;
   }
   Layout copy = l;
   copy.axis = dim;
   slice_index_[key] = slices_.size();
   slices_.push_back(ParamSlice{param, dim, copy});
-  (void)where;
 }
 
 void ChannelGroups::patch_shared(torch::jit::Node* n, const Layout& l) {

@@ -45,7 +45,6 @@ struct PruneOptions {
   std::vector<std::vector<int64_t>> input_shapes;  // one per model input (float32)
   PruneConfig config;
   std::function<void(const std::string&)> progress;  // stage messages; may be empty
-  std::function<void(const std::string&)> warn;      // default: stderr
 };
 
 // One group of channels pruned together, named after its first producing layer.
