@@ -126,6 +126,7 @@ PruneConfig load_prune_config(const std::string& path) {
 
 void write_prune_config(const PruneConfig& c, const PruneResult& result, const std::string& path) {
   YAML::Emitter out;
+  out.SetDoublePrecision(15);  // 0.1, not 0.10000000000000001
   out << YAML::BeginMap;
   out << YAML::Key << "sparsity" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "default" << YAML::Value << c.default_sparsity;
