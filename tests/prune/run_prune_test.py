@@ -29,6 +29,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
 sys.path.insert(0, HERE)
+import checklist  # noqa: E402
 import oracle  # noqa: E402
 import models  # noqa: E402
 
@@ -485,26 +486,6 @@ def error_checks(p, tmp):
         ("error_not_torchscript", not_torchscript, []), ("error_wrong_input_shape", wrong_input_shape, [])]
 
 
-def run_checks(checks):
-    failed, passed = set(), 0
-    for name, fn, needs in checks:
-        try:
-            blocked = [n for n in needs if n in failed]
-            if blocked:
-                raise Failure("not run: needs " + ", ".join(blocked))
-            note = fn()
-            print(f"ok {name}" + (f" ({note})" if note else ""), flush=True)
-            passed += 1
-        except (Failure, oracle.Failure) as e:
-            print(f"FAIL {name}: {e}", flush=True)
-            failed.add(name)
-        except Exception as e:  # a bug in the driver or an unexpected tool output
-            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-            failed.add(name)
-    print(f"prune: {passed} passed, {len(failed)} failed")
-    return 1 if failed else 0
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
@@ -522,7 +503,7 @@ def main():
             checks = option_checks(p, tmp)
         else:
             checks = error_checks(p, tmp)
-        return run_checks(checks)
+        return checklist.run(checks, (Failure, oracle.Failure), "prune")
 
 
 if __name__ == "__main__":

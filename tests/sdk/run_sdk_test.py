@@ -19,6 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import checklist  # noqa: E402
 import oracle  # noqa: E402
 
 ENTRY = "litecast_plugin_entry_v1"
@@ -293,32 +294,13 @@ def main():
         ("probe_build", t.probe_build_, ["install"]),
         ("probe_metric", t.probe_metric, ["probe_build", "example_build"]),
     ]
-    failed_names = set()
-    passed = failed = 0
     try:
-        for name, check, needs in checks:
-            blocked = [n for n in needs if n in failed_names]
-            try:
-                if blocked:
-                    raise Failure("not run: needs " + ", ".join(blocked))
-                note = check()
-                print(f"ok {name}" + (f" ({note})" if note else ""), flush=True)
-                passed += 1
-            except (Failure, oracle.Failure) as e:
-                print(f"FAIL {name}: {e}", flush=True)
-                failed_names.add(name)
-                failed += 1
-            except Exception as e:  # a bug in this driver or an unexpected tool output
-                print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-                failed_names.add(name)
-                failed += 1
+        return checklist.run(checks, (Failure, oracle.Failure), "sdk")
     finally:
         if a.keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"sdk: {passed} passed, {failed} failed")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
