@@ -3,7 +3,8 @@ BatchNorm statistics (fixed seeds), a squeeze-excitation network, and two small 
 exercise the channel-dependency rules: `deps` (what must be pruned together) and `refusals`
 (what must be left whole, and why).
 
-MODELS = {name: (factory, input shape)}; a factory returns the eager model in eval mode.
+MODELS = {name: (factory, input shape or list of shapes)}; a factory returns the eager model in
+eval mode.
 Models whose name ends in `_scripted` are saved with torch.jit.script instead of traced.
 """
 import os
@@ -156,6 +157,28 @@ def refusals():
     return Refusals().eval()
 
 
+class TwoInOut(nn.Module):
+    """Two inputs whose branches multiply (one group, two producers), two outputs, a mean over
+    the spatial axes into a linear layer."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 16, 3, padding=1)
+        self.b = nn.Conv2d(3, 16, 3, padding=1)
+        self.mid = nn.Conv2d(16, 24, 3, padding=1)
+        self.c = nn.Conv2d(24, 4, 1)
+        self.fc = nn.Linear(24, 2)
+
+    def forward(self, x, y):
+        h = torch.relu(self.mid(torch.relu(self.a(x)) * torch.relu(self.b(y))))
+        return self.c(h), self.fc(h.mean((2, 3)))
+
+
+def two_in_out():
+    torch.manual_seed(0)
+    return TwoInOut().eval()
+
+
 IMAGE = (1, 3, 64, 64)
 MODELS = {
     "mobilenet_v2": (torchvision("mobilenet_v2"), IMAGE),
@@ -165,4 +188,5 @@ MODELS = {
     "senet": (senet, (1, 3, 32, 32)),
     "deps": (deps, (1, 3, 16, 16)),
     "refusals": (refusals, (1, 3, 16, 16)),
+    "two_in_out": (two_in_out, [(1, 3, 16, 16), (1, 3, 16, 16)]),
 }

@@ -59,7 +59,9 @@ class Pruner:
     def run(self, model, config_text, shape, out=None, extra=(), check=True, config_path=None):
         """Runs litecast prune with --json; returns (result json or None, completed process, config path)."""
         cfg = config_path or self.config(config_text)
-        cmd = [self.cli, "prune", model, "-c", cfg, "--input-shape", ",".join(map(str, shape)), "--json", "-q"]
+        cmd = [self.cli, "prune", model, "-c", cfg, "--json", "-q"]
+        for one in shapes_of(shape):
+            cmd += ["--input-shape", ",".join(map(str, one))]
         cmd += ["-o", out] if out else ["--dry-run"]
         cmd += list(extra)
         r = subprocess.run(cmd, capture_output=True, text=True)
@@ -68,12 +70,22 @@ class Pruner:
         return (json.loads(r.stdout) if r.returncode == 0 else None), r, cfg
 
 
+def shapes_of(shape):
+    """A model's input shapes: one shape tuple, or a list of them."""
+    return list(shape) if isinstance(shape[0], (tuple, list)) else [shape]
+
+
+def example(shape, seed):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(*s, generator=g) for s in shapes_of(shape)]
+
+
 def trace(name, tmp):
     factory, shape = models.MODELS[name]
     eager = factory()
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(3))
+    x = example(shape, 3)
     with torch.no_grad():
-        traced = torch.jit.script(eager) if name.endswith("_scripted") else torch.jit.trace(eager, x)
+        traced = torch.jit.script(eager) if name.endswith("_scripted") else torch.jit.trace(eager, tuple(x))
     path = os.path.join(tmp, name + ".pt")
     traced.save(path)
     return eager, path, shape
@@ -91,7 +103,7 @@ def positions_per_channel(eager, shape):
             hooks.append(mod.register_forward_hook(
                 lambda m, i, o, name=name: per.__setitem__(name, o.numel() // o.shape[-1])))
     with torch.no_grad():
-        eager(torch.zeros(*shape))
+        eager(*[torch.zeros(*s) for s in shapes_of(shape)])
     for h in hooks:
         h.remove()
     return per
@@ -110,8 +122,9 @@ def kept_count(channels, rate, multiple=1):
 
 
 def outputs(model, x):
+    """Flat list of a model's outputs on the inputs `x` (a list)."""
     with torch.no_grad():
-        return oracle.flatten(model(x))
+        return oracle.flatten(model(*x))
 
 
 # ---- model NAME -------------------------------------------------------------------------------
@@ -119,10 +132,13 @@ MODEL_CONFIG = {
     # tok feeds the classifier (left whole by skip_last_fc unless named): named here so that its
     # channels, flattened over 4x4 positions into the classifier, are pruned too.
     "deps": "sparsity:\n  default: 0.5\n  tok: 0.5\nmetrics: l2_norm\n",
+    # mid feeds the classifier through a mean over H and W: named so that fc's inputs are cut.
+    "two_in_out": "sparsity:\n  default: 0.5\n  mid: 0.5\nmetrics: l2_norm\n",
 }
 EXPECT_GROUPS = {
     "deps": {"stem", "a", "b", "mix", "grouped", "pw", "tok"},
     "refusals": {"stem", "ok", "halves"},
+    "two_in_out": {"a", "mid"},
 }
 EXPECT_REFUSED = {  # layer -> a phrase of its reason
     "refusals": {"grouped": "grouped convolution (groups=4) over channels of several layers",
@@ -134,7 +150,7 @@ EXPECT_REFUSED = {  # layer -> a phrase of its reason
 def check_model(name, p, tmp):
     checks = []
     eager, pt, shape = trace(name, tmp)
-    x = torch.randn(*shape, generator=torch.Generator().manual_seed(7))
+    x = example(shape, 7)
     original = torch.jit.load(pt)
     want = outputs(original, x)
     per = positions_per_channel(eager, shape)
@@ -220,13 +236,13 @@ def check_model(name, p, tmp):
         params = list(m.parameters())
         expect(all(t.requires_grad for t in params), "parameters without requires_grad")
         opt = torch.optim.SGD(params, lr=1e-3)
-        loss = sum(o.float().pow(2).mean() for o in oracle.flatten(m(x)))
+        loss = sum(o.float().pow(2).mean() for o in oracle.flatten(m(*x)))
         loss.backward()
         expect(all(t.grad is not None for t in params), "parameters without gradients")
         opt.step()
 
     def converts():
-        spec = {"inputs": [{"shape": list(shape)}]}
+        spec = {"inputs": [{"shape": list(s)} for s in shapes_of(shape)]}
         tfl = os.path.join(tmp, name + "_pruned.tflite")
         if name.endswith("_scripted"):
             r = oracle.convert(p.cli, pt, tfl, spec, check=False)
@@ -234,7 +250,7 @@ def check_model(name, p, tmp):
                 return "skipped: litecast convert refuses the unpruned scripted model too: " + r.stderr.strip()[:120]
         oracle.convert(p.cli, out, tfl, spec)
         m = torch.jit.load(out)
-        return oracle.compare(name + " (pruned)", oracle.run_litert(tfl, [x]), outputs(m, x))
+        return oracle.compare(name + " (pruned)", oracle.run_litert(tfl, x), outputs(m, x))
 
     def config_written():
         res = state["res"]
