@@ -10,7 +10,8 @@
 // biases, BatchNorm/LayerNorm/GroupNorm/PReLU parameters) are recorded as slices, and
 // constants that encode channel counts (depthwise `groups`, view sizes, split sizes,
 // normalized_shape) as patches. Any op not modelled that sees a channel axis fixes the spaces
-// it sees: their groups are left whole, with that op named as the reason.
+// it sees: their groups are left whole, with that op named as the reason. The rules per op
+// family live in layer_rules.cpp and shape_rules.cpp.
 #ifndef LITECAST_HOST_PRUNE_CHANNEL_GROUPS_HPP
 #define LITECAST_HOST_PRUNE_CHANNEL_GROUPS_HPP
 
