@@ -168,6 +168,26 @@ def check_model(name, p, tmp):
         state["dry"] = res
         return f"{len(res['groups'])} groups, {len(res['left_whole'])} left whole"
 
+    def dry_run_table():
+        cfg = p.config(config_text)
+        cmd = [p.cli, "prune", pt, "-c", cfg, "--dry-run", "-q"]
+        for one in shapes_of(shape):
+            cmd += ["--input-shape", ",".join(map(str, one))]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        expect(r.returncode == 0, f"exit {r.returncode}: {r.stderr.strip()}")
+        lines = r.stdout.splitlines()
+        res = state["dry"]
+        rows = {ln.split()[0]: ln.split() for ln in lines[1:] if ln and not ln.startswith((" ", "total:", "left"))}
+        for layer in res["layers"]:
+            row = rows.get(layer["name"])
+            expect(row is not None, f"{layer['name']} missing from the table")
+            want = [f"{layer['in'][0]}->{layer['in'][1]}", f"{layer['out'][0]}->{layer['out'][1]}",
+                    f"{layer['params'][0]}->{layer['params'][1]}", f"{layer['macs'][0]}->{layer['macs'][1]}"]
+            expect(row[2:6] == want, f"{layer['name']}: table row {row[2:6]}, JSON {want}")
+        total = [ln for ln in lines if ln.startswith("total:")]
+        expect(len(total) == 1 and str(res["macs"]["after"]) in total[0], f"totals line {total}")
+        return f"{len(rows)} rows"
+
     def prune():
         res, _, cfg = p.run(pt, config_text, shape, out=out)
         expect(os.path.isfile(out), f"{out} not written")
@@ -277,7 +297,7 @@ def check_model(name, p, tmp):
         for g, w in zip(got, want):
             expect(torch.equal(g, w), f"outputs differ at sparsity 0 (max {float((g - w).abs().max()):.3g})")
 
-    checks = [("dry_run", dry_run, []), ("prune", prune, []), ("loads_and_runs", loads_and_runs, ["prune"]),
+    checks = [("dry_run", dry_run, []), ("dry_run_table", dry_run_table, ["dry_run"]), ("prune", prune, []), ("loads_and_runs", loads_and_runs, ["prune"]),
               ("fewer_params", fewer_params, ["loads_and_runs"]), ("macs_drop", macs_drop, ["loads_and_runs"]),
               ("kept_as_configured", kept_as_configured, ["loads_and_runs"]),
               ("trainable", trainable, ["loads_and_runs"]), ("converts_litert", converts, ["loads_and_runs"]),
