@@ -177,7 +177,7 @@ def check_model(name, p, tmp):
         expect(r.returncode == 0, f"exit {r.returncode}: {r.stderr.strip()}")
         lines = r.stdout.splitlines()
         res = state["dry"]
-        rows = {ln.split()[0]: ln.split() for ln in lines[1:] if ln and not ln.startswith((" ", "total:", "left"))}
+        rows = {ln.split()[0]: ln.split() for ln in lines[1:] if ln and not ln.startswith((" ", "total:", "left whole:"))}
         for layer in res["layers"]:
             row = rows.get(layer["name"])
             expect(row is not None, f"{layer['name']} missing from the table")
