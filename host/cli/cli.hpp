@@ -37,6 +37,7 @@ int cmd_ops(const std::vector<std::string>& args);
 int cmd_inspect(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_export_debug(const std::vector<std::string>& args);
+int cmd_prune(const std::vector<std::string>& args);
 
 }  // namespace litecast::cli
 

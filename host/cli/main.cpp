@@ -26,6 +26,7 @@ const std::map<std::string, Command>& commands() {
       {"inspect", {&cmd_inspect, "show a .tflite model's inputs, outputs, operators and sizes"}},
       {"ops", {&cmd_ops, "list which TorchScript ops the loaded plugins translate"}},
       {"plugins", {&cmd_plugins, "list the loaded plugins and what each provides"}},
+      {"prune", {&cmd_prune, "prune channels of a TorchScript model (one-shot, structured) for fine-tuning"}},
   };
   return c;
 }

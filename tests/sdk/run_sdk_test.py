@@ -19,6 +19,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+import checklist  # noqa: E402
 import oracle  # noqa: E402
 
 ENTRY = "litecast_plugin_entry_v1"
@@ -92,7 +93,8 @@ class SdkTest:
                 f"{self.a.libdir}/cmake/litecast/litecast_plugin.cmake",
                 f"{self.a.libdir}/litecast/plugins/liblitecast_aten.so",
                 "include/litecast/plugin.h", "include/litecast/plugin.hpp", "include/litecast/tflite_ops.h",
-                "include/litecast/version.hpp", "include/litecast/plugins.hpp", "include/litecast/convert.hpp"]
+                "include/litecast/version.hpp", "include/litecast/plugins.hpp", "include/litecast/convert.hpp",
+                "include/litecast/prune.hpp"]
         missing = [p for p in must if not os.path.exists(os.path.join(self.prefix, p))]
         if missing:
             raise Failure("not installed: " + ", ".join(missing))
@@ -209,6 +211,42 @@ class SdkTest:
         finally:
             del os.environ["LITECAST_PLUGIN_PATH"]
 
+    # ---- litecast prune with the example's metric ---------------------------------------------
+    def prune_model(self):
+        """A conv -> relu -> conv model, traced; returns its path and first weight."""
+        import torch
+        torch.manual_seed(0)
+        m = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU(), torch.nn.Conv2d(8, 4, 1)).eval()
+        path = os.path.join(self.tmp, "prune_me.pt")
+        torch.jit.trace(m, torch.randn(1, 3, 8, 8)).save(path)
+        cfg = os.path.join(self.tmp, "prune.yaml")
+        with open(cfg, "w") as f:
+            f.write("sparsity: 0.5\nmetrics: max_abs\n")
+        return path, cfg, m[0].weight.detach().numpy()
+
+    def prune_with_plugin_metric(self):
+        path, cfg, w = self.prune_model()
+        out = os.path.join(self.tmp, "pruned.pt")
+        r = run([self.cli, "prune", path, "-c", cfg, "-o", out, "--input-shape", "1,3,8,8", "--json", "-q",
+                 "--plugin-dir", self.example_build])
+        groups = {g["name"]: g for g in json.loads(r.stdout)["groups"]}
+        if set(groups) != {"0"}:
+            raise Failure(f"prunable groups {sorted(groups)}, expected ['0']")
+        scores = abs(w.reshape(8, -1)).max(1)
+        want = sorted(sorted(range(8), key=lambda c: -scores[c])[:4])
+        if groups["0"]["kept_indices"] != want:
+            raise Failure(f"max_abs kept {groups['0']['kept_indices']}, the 4 largest max|w| rows are {want}")
+        if not os.path.isfile(out):
+            raise Failure("no pruned model written")
+        return f"kept {want}"
+
+    def prune_without_plugin_metric(self):
+        path, cfg, _ = self.prune_model()
+        out = os.path.join(self.tmp, "pruned_without.pt")
+        r = run([self.cli, "prune", path, "-c", cfg, "-o", out, "--input-shape", "1,3,8,8"], check=False)
+        if r.returncode == 0 or "max_abs" not in r.stderr or os.path.exists(out):
+            raise Failure(f"without the example plugin: exit {r.returncode}, {r.stderr.strip()!r}")
+
     # ---- a tool linking the installed engine library -------------------------------------------
     def probe_build_(self):
         self.configure(os.path.join(self.src, "tests", "sdk", "probe"), self.probe_build)
@@ -251,35 +289,18 @@ def main():
         ("convert_without_plugin", t.convert_without_plugin, ["installed_rpath"]),
         ("convert_with_plugin_dir", t.convert_with_plugin_dir, ["installed_rpath", "example_build"]),
         ("convert_with_plugin_path", t.convert_with_plugin_path, ["installed_rpath", "example_build"]),
+        ("prune_with_plugin_metric", t.prune_with_plugin_metric, ["installed_rpath", "example_build"]),
+        ("prune_without_plugin_metric", t.prune_without_plugin_metric, ["installed_rpath"]),
         ("probe_build", t.probe_build_, ["install"]),
         ("probe_metric", t.probe_metric, ["probe_build", "example_build"]),
     ]
-    failed_names = set()
-    passed = failed = 0
     try:
-        for name, check, needs in checks:
-            blocked = [n for n in needs if n in failed_names]
-            try:
-                if blocked:
-                    raise Failure("not run: needs " + ", ".join(blocked))
-                note = check()
-                print(f"ok {name}" + (f" ({note})" if note else ""), flush=True)
-                passed += 1
-            except (Failure, oracle.Failure) as e:
-                print(f"FAIL {name}: {e}", flush=True)
-                failed_names.add(name)
-                failed += 1
-            except Exception as e:  # a bug in this driver or an unexpected tool output
-                print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
-                failed_names.add(name)
-                failed += 1
+        return checklist.run(checks, (Failure, oracle.Failure), "sdk")
     finally:
         if a.keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"sdk: {passed} passed, {failed} failed")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
