@@ -66,6 +66,28 @@ def dynamic(body):
     return factory
 
 
+def qat(body, shapes, fuse):
+    """A QAT model as exported for conversion: fused for QAT, prepared with the qnnpack QAT
+    qconfig (fused observer + fake quantize modules), run on seeded random batches in train
+    mode, then observers disabled, BatchNorm statistics frozen, eval mode; left in float."""
+
+    def factory():
+        torch.backends.quantized.engine = "qnnpack"
+        m = Quantized(body(), len(shapes)).train()
+        tq.fuse_modules_qat(m.body, fuse, inplace=True)
+        m.qconfig = tq.get_default_qat_qconfig("qnnpack")
+        tq.prepare_qat(m, inplace=True)
+        g = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for _ in range(8):
+                m(*[torch.randn(*s, generator=g) for s in shapes])
+        m.apply(tq.disable_observer)
+        m.apply(torch.nn.intrinsic.qat.freeze_bn_stats)
+        return m.eval()
+
+    return (factory, list(shapes), {**Q, "int8_weights": True})
+
+
 def fixture(body, *shapes, fuse=None, **kw):
     return (quantize(body, shapes, fuse, **kw), list(shapes), Q)
 
@@ -249,6 +271,9 @@ FIXTURES = {
     "q_softmax": fixture(after_conv(lambda x: torch.ops.quantized.softmax(x, 1, 1.0 / 256, 0)
                                     if x.is_quantized else torch.softmax(x, 1)), X),
     "q_add_scalar_relu": fixture(lambda: AddScalarRelu(), X),
+    "q_qat_conv_bn_relu": qat(lambda: Seq(nn.Conv2d(4, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()), [X],
+                              [["0", "1", "2"]]),
+    "q_qat_linear_relu": qat(lambda: Seq(nn.Linear(32, 24), nn.ReLU()), [(3, 32)], [["0", "1"]]),
     # aten ops on quantized tensors
     "q_flatten": fixture(after_conv(lambda x: torch.flatten(x, 1)), X),
     "q_reshape_permute": fixture(after_conv(lambda x: x.reshape(1, 8, 144).permute(0, 2, 1)), X),
