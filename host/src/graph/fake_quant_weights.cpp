@@ -2,6 +2,7 @@
 
 #include <torch/csrc/jit/passes/inliner.h>
 
+#include <algorithm>
 #include <optional>
 
 namespace litecast::graph {
@@ -83,6 +84,10 @@ std::vector<FakeQuantWeight> find_fake_quant_weights(const torch::jit::Module& m
   if (!method) return found;
   std::shared_ptr<torch::jit::Graph> g = method->graph()->copy();
   torch::jit::Inline(*g);
+  const auto nodes = g->nodes();
+  if (std::none_of(nodes.begin(), nodes.end(),
+                   [](const torch::jit::Node* n) { return n->kind() == kPerTensor || n->kind() == kPerChannel; }))
+    return found;  // the usual case: nothing to evaluate
   // Values that depend on the module's attributes only (a BatchNorm folded into a QAT conv's
   // weight is arithmetic on attributes): computed here, node by node.
   std::unordered_map<const torch::jit::Value*, c10::IValue> known;
