@@ -321,6 +321,8 @@ FIXTURES = {
     "q_slice": fixture(after_conv(lambda x: x[:, 1:7:2, 2:-1]), X),
     "q_select": fixture(after_conv(lambda x: x.select(1, 2)), X),
     "q_chunk_cat": fixture(after_conv(lambda x: torch.cat(x.chunk(2, 1)[::-1], 1)), X),
+    "q_pad": fixture(after_conv(lambda x: F.pad(x, (1, 2, 0, 1))), X),
+    "q_pad_value": fixture(after_conv(lambda x: F.pad(x, (2, 0, 1, 1), value=0.5)), X),
     "q_transpose_view": fixture(after_conv(lambda x: x.view(1, 2, 4, 12, 12).transpose(1, 2).contiguous()
                                            .view(1, 8, 12, 12)), X),
 }
