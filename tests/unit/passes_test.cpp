@@ -147,6 +147,64 @@ TEST(FoldConstants, TransposeOfConstantBecomesConstant) {
   EXPECT_EQ(v, (std::vector<float>{1, 4, 2, 5, 3, 6}));
 }
 
+// int8 constants: per-tensor quantization moves with the data; per-channel stays a TRANSPOSE.
+TEST(FoldConstants, TransposeOfPerTensorInt8ConstantKeepsQuantization) {
+  Builder b;
+  int32_t w = b.constant("w", LC_INT8, {2, 3}, std::vector<int8_t>{1, 2, 3, 4, 5, 6});
+  b.m.tensors[static_cast<size_t>(w)].quant = {{0.5f}, {-3}, 0};
+  b.m.inputs = {b.act("x", {3, 2})};
+  int32_t wt = b.act("wt", {3, 2});
+  b.m.tensors[static_cast<size_t>(wt)].type = LC_INT8;
+  b.m.tensors[static_cast<size_t>(wt)].quant = {{0.5f}, {-3}, 0};
+  b.op(LC_OP_TRANSPOSE, {w, b.perm({1, 0})}, {wt});
+  b.op(LC_OP_DEQUANTIZE, {wt}, {b.act("wf", {3, 2})});
+  b.op(LC_OP_ADD, {b.t["x"], b.t["wf"]}, {b.act("y", {3, 2})});
+  b.m.outputs = {b.t["y"]};
+  optimize(b.m, 3, {});
+  ASSERT_EQ(histogram(b.m), (std::map<std::string, int>{{"ADD", 1}, {"DEQUANTIZE", 1}}));
+  const Tensor& k = b.m.tensors[static_cast<size_t>(b.m.operators[0].inputs[0])];
+  ASSERT_EQ(b.m.buffers[k.buffer].size(), 6u);
+  std::vector<int8_t> got(6);
+  std::memcpy(got.data(), b.m.buffers[k.buffer].data(), 6);
+  EXPECT_EQ(got, (std::vector<int8_t>{1, 4, 2, 5, 3, 6}));
+  EXPECT_EQ(k.quant.scales, std::vector<float>{0.5f});
+  EXPECT_EQ(k.quant.zero_points, std::vector<int64_t>{-3});
+}
+
+TEST(FoldConstants, NotWhenInt8ConstantIsPerChannel) {
+  Builder b;
+  int32_t w = b.constant("w", LC_INT8, {2, 3}, std::vector<int8_t>{1, 2, 3, 4, 5, 6});
+  b.m.tensors[static_cast<size_t>(w)].quant = {{0.5f, 0.25f}, {0, 0}, 0};
+  b.m.inputs = {b.act("x", {3, 2})};
+  int32_t wt = b.act("wt", {3, 2});
+  b.m.tensors[static_cast<size_t>(wt)].type = LC_INT8;
+  b.m.tensors[static_cast<size_t>(wt)].quant = {{0.5f, 0.25f}, {0, 0}, 1};
+  b.op(LC_OP_TRANSPOSE, {w, b.perm({1, 0})}, {wt});
+  b.op(LC_OP_DEQUANTIZE, {wt}, {b.act("wf", {3, 2})});
+  b.op(LC_OP_ADD, {b.t["x"], b.t["wf"]}, {b.act("y", {3, 2})});
+  b.m.outputs = {b.t["y"]};
+  optimize(b.m, 3, {});
+  EXPECT_EQ(histogram(b.m), (std::map<std::string, int>{{"ADD", 1}, {"DEQUANTIZE", 1}, {"TRANSPOSE", 1}}));
+}
+
+// An int8 RELU whose output quantization differs from its input's rescales: it cannot become
+// the convolution's fused activation (which clamps in the convolution's output quantization).
+TEST(FuseActivation, NotWhenInt8QuantizationDiffers) {
+  Builder b;
+  auto int8 = [&](int32_t t, float scale, int64_t zp) {
+    b.m.tensors[static_cast<size_t>(t)].type = LC_INT8;
+    b.m.tensors[static_cast<size_t>(t)].quant = {{scale}, {zp}, 0};
+    return t;
+  };
+  b.m.inputs = {int8(b.act("x", {1, 4, 4, 2}), 0.1f, 0)};
+  int32_t w = int8(b.constant("w", LC_INT8, {3, 1, 1, 2}, std::vector<int8_t>(6, 5)), 0.1f, 0);
+  b.op(LC_OP_CONV_2D, {b.t["x"], w, -1}, {int8(b.act("c", {1, 4, 4, 3}), 0.2f, -10)}, {{"padding", EnumName{"VALID"}}});
+  b.op(LC_OP_RELU, {b.t["c"]}, {int8(b.act("y", {1, 4, 4, 3}), 0.1f, -128)});
+  b.m.outputs = {b.t["y"]};
+  optimize(b.m, 3, {});
+  EXPECT_EQ(histogram(b.m), (std::map<std::string, int>{{"CONV_2D", 1}, {"RELU", 1}}));
+}
+
 TEST(FuseActivation, ReluSixIntoConvolution) {
   Builder b;
   b.m.inputs = {b.act("x", {1, 4, 4, 2})};

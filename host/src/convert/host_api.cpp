@@ -406,6 +406,15 @@ void check_binding(TranslationCall& c, int32_t tensor, const graph::TensorFacts&
   if (have != want.shape || t.type != tflite_type(want.dtype))
     throw Error(fmt::format("{}: tensor has {}[{}] but LibTorch computed {}[{}]", what, tensor_type_name(t.type),
                             fmt::join(have, ","), tensor_type_name(tflite_type(want.dtype)), fmt::join(want.shape, ",")));
+  // A per-tensor quantized output keeps PyTorch's scale and zero point (quint8 seen as int8).
+  if (want.scales.size() == 1) {
+    const int64_t zp = want.zero_points[0] - (want.dtype == at::kQUInt8 ? 128 : 0);
+    const bool same = t.quant.scales.size() == 1 && t.quant.scales[0] == static_cast<float>(want.scales[0]) &&
+                      t.quant.zero_points[0] == zp;
+    if (!same)
+      throw Error(fmt::format("{}: tensor is not quantized as LibTorch's result (scale {}, zero point {})", what,
+                              want.scales[0], zp));
+  }
 }
 
 int32_t set_output(lc_ctx_t* ctx, int32_t i, int32_t tensor) {

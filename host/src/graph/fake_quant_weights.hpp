@@ -26,10 +26,19 @@ struct FakeQuantWeight {
   FakeQuant quant;
 };
 
+// QAT models keep their observers: aten::fused_moving_avg_obs_fake_quant both updates the
+// observer's buffers and fake-quantizes, so freezing keeps the buffers as mutable attributes
+// and the weights' fake quantization unfolded. For inference only the fake quantization with
+// the current scale and zero point matters: rewrites each such call (in every method of every
+// submodule) into fake_quantize_per_tensor_affine / per_channel_affine, or into its input when
+// fake quantization is off. Returns how many calls it rewrote.
+int rewrite_fused_fake_quant(torch::jit::Module& module);
+
 // Fake-quantized weights of `module`'s forward, computed from its attributes (unfrozen).
 std::vector<FakeQuantWeight> find_fake_quant_weights(const torch::jit::Module& module);
 
-// The frozen graph's float constants equal to one of `weights`, with their quantization.
+// The frozen graph's float constants equal (to float rounding) to one of `weights`, with their
+// quantization.
 std::unordered_map<const torch::jit::Value*, FakeQuant> match_fake_quant_weights(
     torch::jit::Graph& frozen, const std::vector<FakeQuantWeight>& weights);
 

@@ -82,6 +82,7 @@ ImportedGraph import_torchscript(const std::string& path) {
   torch::jit::Module loaded = load_module(path);
   try {
     if (!loaded.find_method("forward")) throw Error(fmt::format("{}: the module has no forward method", path));
+    rewrite_fused_fake_quant(loaded);
     std::vector<FakeQuantWeight> fake_quant = find_fake_quant_weights(loaded);
     out.module = torch::jit::freeze(loaded);
     out.graph = out.module.get_method("forward").graph()->copy();

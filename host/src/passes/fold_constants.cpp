@@ -55,7 +55,8 @@ PassResult fold_constants(ModelGraph& g) {
       case LC_OP_TRANSPOSE: {
         Perm p = g.ints(o.inputs.at(1));
         size_t elem = element_size(in.type);
-        if (!IsPermutation(p) || p.size() != in.shape.size() || !elem || !in.quant.empty()) continue;
+        // Per-tensor quantization moves with the data; a per-channel axis would need remapping.
+        if (!IsPermutation(p) || p.size() != in.shape.size() || !elem || in.quant.scales.size() > 1) continue;
         data = transpose_bytes(m.buffers[in.buffer], in.shape, p, elem);
         break;
       }

@@ -4,6 +4,8 @@
 // differs.
 #include "common.hpp"
 
+#include <utility>
+
 namespace quant {
 
 namespace {
@@ -111,18 +113,19 @@ static const Family family([](litecast::Registrar& r) {
   r.translator("quantized::sigmoid", kPriority, "int8; LOGISTIC then requantize", sigmoid);
   r.translator("quantized::softmax", kPriority, "int8; any dim (moved last); SOFTMAX then requantize", softmax);
   const char* on_q = "quantized int8 inputs only (float ones go to the ATen plugin)";
-  r.translator("aten::relu", kAtenPriority, on_q, relu);
-  r.translator("aten::relu_", kAtenPriority, on_q, relu);
-  r.translator("aten::relu6", kAtenPriority, on_q, relu6);
-  r.translator("aten::hardtanh", kAtenPriority, on_q, hardtanh);
-  r.translator("aten::hardtanh_", kAtenPriority, on_q, hardtanh);
-  r.translator("aten::hardswish", kAtenPriority, on_q, hardswish);
-  r.translator("aten::hardswish_", kAtenPriority, on_q, hardswish);
-  r.translator("aten::sigmoid", kAtenPriority, on_q, sigmoid);
-  r.translator("aten::tanh", kAtenPriority, on_q, tanh);
-  r.translator("aten::leaky_relu", kAtenPriority, on_q, leaky_relu);
-  r.translator("aten::hardsigmoid", kAtenPriority, on_q, hardsigmoid);
-  r.translator("aten::hardsigmoid_", kAtenPriority, on_q, hardsigmoid);
+  const std::pair<const char*, litecast::TranslateFn> on_quantized[] = {{"aten::relu", relu},
+                                                                        {"aten::relu_", relu},
+                                                                        {"aten::relu6", relu6},
+                                                                        {"aten::hardtanh", hardtanh},
+                                                                        {"aten::hardtanh_", hardtanh},
+                                                                        {"aten::hardswish", hardswish},
+                                                                        {"aten::hardswish_", hardswish},
+                                                                        {"aten::sigmoid", sigmoid},
+                                                                        {"aten::tanh", tanh},
+                                                                        {"aten::leaky_relu", leaky_relu},
+                                                                        {"aten::hardsigmoid", hardsigmoid},
+                                                                        {"aten::hardsigmoid_", hardsigmoid}};
+  for (const auto& [op, fn] : on_quantized) r.translator(op, kAtenPriority, on_q, fn);
 });
 
 }  // namespace quant

@@ -40,6 +40,12 @@ void fake_quantize_per_tensor(litecast::Node& n) {
   n.unary_like_output(LC_OP_DEQUANTIZE, {q});
 }
 
+// Per-channel quantization of a computed (not constant) tensor: TFLite's int8 kernels take
+// per-tensor activations. Constant weights never get here (see the file comment).
+void per_channel_activation(litecast::Node& n) {
+  n.decline("per-channel quantization of activations (TFLite's int8 kernels quantize activations per tensor)");
+}
+
 }  // namespace
 
 static const Family family([](litecast::Registrar& r) {
@@ -49,6 +55,8 @@ static const Family family([](litecast::Registrar& r) {
   r.translator("aten::fake_quantize_per_tensor_affine", kPriority,
                "float32 activations; 8-bit ranges; QUANTIZE + DEQUANTIZE (constant weights: int8 + DEQUANTIZE)",
                fake_quantize_per_tensor);
+  for (const char* op : {"aten::fake_quantize_per_channel_affine", "aten::quantize_per_channel"})
+    r.translator(op, kPriority, "constant weights only (int8 + DEQUANTIZE by the host)", per_channel_activation);
 });
 
 }  // namespace quant

@@ -129,6 +129,36 @@ void split(litecast::Node& n) {
   n.output_list(0, parts);
 }
 
+// aten::constant_pad_nd(x, pad, value) and aten::pad(x, pad, "constant", value): PAD fills with
+// the zero point (0.0), PADV2 with the value's code. Pads run from the last dimension back.
+void constant_pad(litecast::Node& n) {
+  require_quantized_input(n, 0);
+  const bool generic = n.kind() == "aten::pad";
+  if (generic && n.str(2) != "constant") n.decline("constant mode only");
+  const int value_at = generic ? 3 : 2;
+  const double value = n.is_none(value_at) ? 0.0 : n.f64(value_at);
+  litecast::TensorInfo x = n.info(0);
+  std::vector<int64_t> pad = n.ints(1);
+  if (pad.size() % 2 || static_cast<int>(pad.size() / 2) > x.rank()) n.decline("malformed pad list");
+  std::vector<int32_t> p(static_cast<size_t>(2 * x.rank()), 0);
+  for (size_t k = 0; k < pad.size(); ++k) {
+    if (pad[k] < 0) n.decline("negative pads (crops)");
+    const size_t dim = static_cast<size_t>(x.rank()) - 1 - k / 2;
+    p[2 * dim + k % 2] = static_cast<int32_t>(pad[k]);
+  }
+  QParams q = input_q(n, 0);
+  int32_t y = q_tensor(n, n.output_info(0).shape, q);
+  int32_t paddings = n.const_i32({x.rank(), 2}, p);
+  const int8_t code = clamp_i8(value / q.scale + static_cast<double>(q.zero_point));
+  if (code == q.zero_point) {
+    n.op(LC_OP_PAD, {n.input(0), paddings}, {y});
+  } else {
+    Quant qq{{static_cast<float>(q.scale)}, {q.zero_point}, 0};
+    n.op(LC_OP_PADV2, {n.input(0), paddings, q_constant_i8(n, {1}, {code}, qq)}, {y});
+  }
+  bind(n, 0, y);
+}
+
 }  // namespace
 
 static const Family family([](litecast::Registrar& r) {
@@ -145,6 +175,8 @@ static const Family family([](litecast::Registrar& r) {
   r.translator("aten::select.int", kAtenPriority, on_q, select);
   for (const char* op : {"aten::cat", "aten::concat", "aten::concatenate"})
     r.translator(op, kAtenPriority, "quantized int8 inputs; requantized to the output's", cat);
+  for (const char* op : {"aten::constant_pad_nd", "aten::pad"})
+    r.translator(op, kAtenPriority, "quantized int8; constant mode; non-negative pads", constant_pad);
   for (const char* op : {"aten::split", "aten::split_with_sizes", "aten::chunk", "aten::unsafe_chunk"})
     r.translator(op, kAtenPriority, on_q, split);
 });

@@ -66,6 +66,61 @@ def dynamic(body):
     return factory
 
 
+def qat(body, shapes, fuse):
+    """A QAT model as exported for conversion: fused for QAT, prepared with the qnnpack QAT
+    qconfig (fused observer + fake quantize modules), run on seeded random batches in train
+    mode, then observers disabled, BatchNorm statistics frozen, eval mode; left in float."""
+
+    def factory():
+        torch.backends.quantized.engine = "qnnpack"
+        m = Quantized(body(), len(shapes)).train()
+        tq.fuse_modules_qat(m.body, fuse, inplace=True)
+        m.qconfig = tq.get_default_qat_qconfig("qnnpack")
+        tq.prepare_qat(m, inplace=True)
+        g = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for _ in range(8):
+                m(*[torch.randn(*s, generator=g) for s in shapes])
+        m.apply(tq.disable_observer)
+        m.apply(torch.nn.intrinsic.qat.freeze_bn_stats)
+        return m.eval()
+
+    return (factory, list(shapes), {**Q, "int8_weights": True})
+
+
+class SmallNet(nn.Module):
+    """conv-bn-relu, a residual add, hardswish, pooling and a linear head: for FX mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(4, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.branch = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8), nn.Hardswish())
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.branch(x)
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def fx(body, shape):
+    """FX graph mode quantization: prepare_fx / convert_fx with the qnnpack qconfig mapping."""
+
+    def factory():
+        from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+        torch.backends.quantized.engine = "qnnpack"
+        example = torch.randn(*shape)
+        m = prepare_fx(body().eval(), tq.get_default_qconfig_mapping("qnnpack"), (example,))
+        g = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            for _ in range(8):
+                m(torch.randn(*shape, generator=g))
+        return convert_fx(m)
+
+    return (factory, [shape], Q)
+
+
 def fixture(body, *shapes, fuse=None, **kw):
     return (quantize(body, shapes, fuse, **kw), list(shapes), Q)
 
@@ -249,6 +304,10 @@ FIXTURES = {
     "q_softmax": fixture(after_conv(lambda x: torch.ops.quantized.softmax(x, 1, 1.0 / 256, 0)
                                     if x.is_quantized else torch.softmax(x, 1)), X),
     "q_add_scalar_relu": fixture(lambda: AddScalarRelu(), X),
+    "q_qat_conv_bn_relu": qat(lambda: Seq(nn.Conv2d(4, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()), [X],
+                              [["0", "1", "2"]]),
+    "q_qat_linear_relu": qat(lambda: Seq(nn.Linear(32, 24), nn.ReLU()), [(3, 32)], [["0", "1"]]),
+    "q_fx_small_net": fx(SmallNet, (1, 4, 16, 16)),
     # aten ops on quantized tensors
     "q_flatten": fixture(after_conv(lambda x: torch.flatten(x, 1)), X),
     "q_reshape_permute": fixture(after_conv(lambda x: x.reshape(1, 8, 144).permute(0, 2, 1)), X),
@@ -262,6 +321,8 @@ FIXTURES = {
     "q_slice": fixture(after_conv(lambda x: x[:, 1:7:2, 2:-1]), X),
     "q_select": fixture(after_conv(lambda x: x.select(1, 2)), X),
     "q_chunk_cat": fixture(after_conv(lambda x: torch.cat(x.chunk(2, 1)[::-1], 1)), X),
+    "q_pad": fixture(after_conv(lambda x: F.pad(x, (1, 2, 0, 1))), X),
+    "q_pad_value": fixture(after_conv(lambda x: F.pad(x, (2, 0, 1, 1), value=0.5)), X),
     "q_transpose_view": fixture(after_conv(lambda x: x.view(1, 2, 4, 12, 12).transpose(1, 2).contiguous()
                                            .view(1, 8, 12, 12)), X),
 }
