@@ -77,6 +77,10 @@ def run_litert(path, inputs, nchw_transpose=True, delegates=True):
         a = x.numpy()
         if nchw_transpose and a.ndim == 4:
             a = a.transpose(NCHW_TO_NHWC)
+        scale, zero_point = d["quantization"]
+        if scale and d["dtype"] in (np.int8, np.uint8):  # an integer input (--fuse-quant-dequant)
+            info = np.iinfo(d["dtype"])
+            a = np.clip(np.round(a / scale) + zero_point, info.min, info.max)
         # int64 inputs are INT32 in TFLite (the host narrows them), float64 FLOAT32.
         it.set_tensor(d["index"], np.ascontiguousarray(a.astype(d["dtype"])))
     it.invoke()

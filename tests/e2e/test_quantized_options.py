@@ -20,8 +20,6 @@ import torch.ao.quantization as tq
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import oracle  # noqa: E402
 
-NCHW_TO_NHWC = (0, 2, 3, 1)
-NHWC_TO_NCHW = (0, 3, 1, 2)
 failures = []
 
 
@@ -159,30 +157,10 @@ def qat_model():
 # ---- running ---------------------------------------------------------------------------------
 
 def run(path, inputs):
-    """LiteRT outputs as float (integer outputs dequantized) in PyTorch's layout, with the
-    output scales and the interpreter's view of ops and tensors."""
+    """LiteRT's outputs as float, in PyTorch's layout, and an interpreter to look into."""
     it = oracle.Interpreter(model_path=path)
     it.allocate_tensors()
-    for d, x in zip(it.get_input_details(), inputs):
-        a = x.numpy()
-        if a.ndim == 4:
-            a = a.transpose(NCHW_TO_NHWC)
-        if d["dtype"] in (np.int8, np.uint8):
-            s, z = d["quantization"]
-            info = np.iinfo(d["dtype"])
-            a = np.clip(np.round(a / s) + z, info.min, info.max)
-        it.set_tensor(d["index"], np.ascontiguousarray(a.astype(d["dtype"])))
-    it.invoke()
-    outs = []
-    for d in it.get_output_details():
-        y = it.get_tensor(d["index"]).astype(np.float64)
-        if d["dtype"] in (np.int8, np.uint8):
-            s, z = d["quantization"]
-            y = (y - z) * s
-        if y.ndim == 4:
-            y = y.transpose(NHWC_TO_NCHW)
-        outs.append(y)
-    return outs, it
+    return oracle.run_litert(path, inputs), it
 
 
 def op_types(it):
