@@ -42,6 +42,19 @@ struct Builder {
   }
 };
 
+inline const Tensor& tensor_of(const Model& m, int32_t t) {
+  return m.tensors[static_cast<size_t>(t)];
+}
+
+// A constant's data as T values.
+template <class T>
+std::vector<T> data_of(const Model& m, int32_t t) {
+  const auto& b = m.buffers[tensor_of(m, t).buffer];
+  std::vector<T> v(b.size() / sizeof(T));
+  std::memcpy(v.data(), b.data(), b.size());
+  return v;
+}
+
 }  // namespace litecast::passes
 
 #endif

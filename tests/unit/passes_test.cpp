@@ -311,18 +311,6 @@ TEST(Pipeline, LevelZeroChangesNothingAndUnknownPassIsAnError) {
 
 // ---- conversions of the final graph: dynamic range, float16, group_tensors ---------------
 
-const Tensor& tensor_of(const Model& m, int32_t t) {
-  return m.tensors[static_cast<size_t>(t)];
-}
-
-template <class T>
-std::vector<T> data_of(const Model& m, int32_t t) {
-  const auto& b = m.buffers[tensor_of(m, t).buffer];
-  std::vector<T> v(b.size() / sizeof(T));
-  std::memcpy(v.data(), b.data(), b.size());
-  return v;
-}
-
 int32_t version_of(const Model& m, size_t op) {
   return tflite::operator_version(m, m.operators[op]);
 }

@@ -21,18 +21,6 @@ std::vector<std::string> op_names(const Model& m) {
   return v;
 }
 
-const Tensor& tensor(const Model& m, int32_t t) {
-  return m.tensors[static_cast<size_t>(t)];
-}
-
-template <class T>
-std::vector<T> data(const Model& m, int32_t t) {
-  const auto& b = m.buffers[tensor(m, t).buffer];
-  std::vector<T> v(b.size() / sizeof(T));
-  std::memcpy(v.data(), b.data(), b.size());
-  return v;
-}
-
 // x -> QUANTIZE(int8) -> DEQUANTIZE -> `mid` -> SOFTMAX -> QUANTIZE(out) -> DEQUANTIZE -> y
 struct SoftmaxChain {
   Builder b;
@@ -57,10 +45,10 @@ TEST(FoldQdq, SoftmaxRunsOnItsInt8Kernel) {
   EXPECT_EQ(fold_qdq(g).counters["folded"], 1);
   ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "SOFTMAX", "DEQUANTIZE"}));
   const Operator& sm = c.b.m.operators[1];
-  EXPECT_EQ(tensor(c.b.m, sm.inputs[0]).type, LC_INT8);
-  EXPECT_EQ(tensor(c.b.m, sm.outputs[0]).type, LC_INT8);
-  EXPECT_EQ(tensor(c.b.m, sm.outputs[0]).quant, q(1.0f / 256, -128));
-  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).name, "y");
+  EXPECT_EQ(tensor_of(c.b.m, sm.inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor_of(c.b.m, sm.outputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor_of(c.b.m, sm.outputs[0]).quant, q(1.0f / 256, -128));
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.outputs[0]).name, "y");
 }
 
 // SOFTMAX's int8 kernel fixes its output quantization: another one is a requantization.
@@ -69,9 +57,9 @@ TEST(FoldQdq, FixedOutputQuantizationRequantizes) {
   ModelGraph g(c.b.m);
   fold_qdq(g);
   ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "SOFTMAX", "QUANTIZE", "DEQUANTIZE"}));
-  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[1].outputs[0]).quant, q(1.0f / 256, -128));
-  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].inputs[0]).type, LC_INT8);
-  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].outputs[0]).quant, q(1.0f / 128, 0));
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.operators[1].outputs[0]).quant, q(1.0f / 256, -128));
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.operators[2].inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.operators[2].outputs[0]).quant, q(1.0f / 128, 0));
 }
 
 // A data-movement op between the DEQUANTIZE and the kernel moves the DEQUANTIZE after it, so
@@ -94,9 +82,9 @@ TEST(FoldQdq, DataMovementPassesTheDequantizeOn) {
   ModelGraph g(b.m);
   EXPECT_EQ(fold_qdq(g).counters["folded"], 2);
   ASSERT_EQ(op_names(b.m), (std::vector<std::string>{"QUANTIZE", "RESHAPE", "DEQUANTIZE", "SOFTMAX", "DEQUANTIZE"}));
-  EXPECT_EQ(tensor(b.m, b.m.operators[1].outputs[0]).quant, q(0.05f, 3));
-  EXPECT_EQ(tensor(b.m, b.m.operators[3].inputs[0]).type, LC_INT8);
-  EXPECT_EQ(tensor(b.m, b.m.outputs[1]).type, LC_FLOAT32);
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[1].outputs[0]).quant, q(0.05f, 3));
+  EXPECT_EQ(tensor_of(b.m, b.m.operators[3].inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor_of(b.m, b.m.outputs[1]).type, LC_FLOAT32);
 }
 
 // A float op whose output is also a model output stays float.
@@ -105,7 +93,7 @@ TEST(FoldQdq, FloatOutputStaysFloat) {
   c.b.m.outputs.push_back(c.b.t["s"]);
   ModelGraph g(c.b.m);
   EXPECT_EQ(fold_qdq(g).counters["folded"], 0);
-  EXPECT_EQ(tensor(c.b.m, c.b.m.operators[2].inputs[0]).type, LC_FLOAT32);
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.operators[2].inputs[0]).type, LC_FLOAT32);
 }
 
 // A QAT convolution: dequantized per-channel int8 weights and a float bias.
@@ -146,22 +134,22 @@ TEST(FoldQdq, QatConvolutionGetsInt8WeightsAndInt32Bias) {
   fold_qdq(g);
   ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "CONV_2D", "DEQUANTIZE"}));
   const Operator& conv = c.b.m.operators[1];
-  EXPECT_EQ(tensor(c.b.m, conv.inputs[1]).type, LC_INT8);
-  const Tensor& bias = tensor(c.b.m, conv.inputs[2]);
+  EXPECT_EQ(tensor_of(c.b.m, conv.inputs[1]).type, LC_INT8);
+  const Tensor& bias = tensor_of(c.b.m, conv.inputs[2]);
   ASSERT_EQ(bias.type, LC_INT32);
   EXPECT_EQ(bias.quant.scales, (std::vector<float>{0.5f * 0.01f, 0.5f * 0.02f}));
-  EXPECT_EQ(data<int32_t>(c.b.m, conv.inputs[2]), (std::vector<int32_t>{50, -100}));
-  EXPECT_EQ(tensor(c.b.m, conv.outputs[0]).quant, q(0.1f, 5));
+  EXPECT_EQ(data_of<int32_t>(c.b.m, conv.inputs[2]), (std::vector<int32_t>{50, -100}));
+  EXPECT_EQ(tensor_of(c.b.m, conv.outputs[0]).quant, q(0.1f, 5));
 }
 
 TEST(FoldQdq, FloatWeightsOnAnInt8GridFold) {
   QatConv c(false, true);
   ModelGraph g(c.b.m);
   EXPECT_EQ(fold_qdq(g).counters["folded"], 1);
-  const Tensor& w = tensor(c.b.m, c.b.m.operators[1].inputs[1]);
+  const Tensor& w = tensor_of(c.b.m, c.b.m.operators[1].inputs[1]);
   ASSERT_EQ(w.type, LC_INT8);
   EXPECT_EQ(w.quant.scales, (std::vector<float>{1.0f / 100, 2.54f / 127}));
-  EXPECT_EQ(data<int8_t>(c.b.m, c.b.m.operators[1].inputs[1]), (std::vector<int8_t>{100, -37, 127, 1}));
+  EXPECT_EQ(data_of<int8_t>(c.b.m, c.b.m.operators[1].inputs[1]), (std::vector<int8_t>{100, -37, 127, 1}));
 }
 
 TEST(FoldQdq, FloatWeightsOffGridStayFloat) {
@@ -195,7 +183,7 @@ TEST(FoldQdq, ConcatenationRequantizesItsInputs) {
   ASSERT_EQ(op_names(b.m),
             (std::vector<std::string>{"QUANTIZE", "QUANTIZE", "QUANTIZE", "CONCATENATION", "DEQUANTIZE"}));
   const Operator& cat = b.m.operators[3];
-  for (int32_t in : cat.inputs) EXPECT_EQ(tensor(b.m, in).quant, q(0.2f, 0));
+  for (int32_t in : cat.inputs) EXPECT_EQ(tensor_of(b.m, in).quant, q(0.2f, 0));
 }
 
 TEST(ToUint8, ShiftsZeroPointsAndConstants) {
@@ -205,11 +193,11 @@ TEST(ToUint8, ShiftsZeroPointsAndConstants) {
   fold_qdq(g);
   to_uint8(g);
   const Operator& conv = c.b.m.operators[1];
-  EXPECT_EQ(tensor(c.b.m, conv.inputs[0]).type, LC_UINT8);
-  EXPECT_EQ(tensor(c.b.m, conv.inputs[0]).quant, q(0.5f, 118));
-  EXPECT_EQ(tensor(c.b.m, conv.inputs[1]).quant, q(0.01f, 128));
-  EXPECT_EQ(data<uint8_t>(c.b.m, conv.inputs[1]), (std::vector<uint8_t>{228, 78}));
-  EXPECT_EQ(tensor(c.b.m, conv.inputs[2]).type, LC_INT32);  // the bias keeps int32
+  EXPECT_EQ(tensor_of(c.b.m, conv.inputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor_of(c.b.m, conv.inputs[0]).quant, q(0.5f, 118));
+  EXPECT_EQ(tensor_of(c.b.m, conv.inputs[1]).quant, q(0.01f, 128));
+  EXPECT_EQ(data_of<uint8_t>(c.b.m, conv.inputs[1]), (std::vector<uint8_t>{228, 78}));
+  EXPECT_EQ(tensor_of(c.b.m, conv.inputs[2]).type, LC_INT32);  // the bias keeps int32
 }
 
 TEST(ToUint8, PerChannelWeightsAreAnError) {
@@ -230,10 +218,10 @@ TEST(FuseQuantDequant, IntegerInputsAndOutputs) {
   fold_qdq(g);
   fuse_quant_dequant(g, LC_INT8);
   EXPECT_EQ(op_names(c.b.m), (std::vector<std::string>{"SOFTMAX"}));
-  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).name, "x");
-  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).type, LC_INT8);
-  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).name, "y");
-  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.inputs[0]).name, "x");
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.inputs[0]).type, LC_INT8);
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.outputs[0]).name, "y");
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.outputs[0]).type, LC_INT8);
 }
 
 // uint8 model I/O around an int8 model: the QUANTIZE/DEQUANTIZE become requantizations.
@@ -243,10 +231,10 @@ TEST(FuseQuantDequant, OtherIoTypeRequantizes) {
   fold_qdq(g);
   fuse_quant_dequant(g, LC_UINT8);
   ASSERT_EQ(op_names(c.b.m), (std::vector<std::string>{"QUANTIZE", "SOFTMAX", "QUANTIZE"}));
-  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).type, LC_UINT8);
-  EXPECT_EQ(tensor(c.b.m, c.b.m.inputs[0]).quant, q(0.05f, 131));
-  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).type, LC_UINT8);
-  EXPECT_EQ(tensor(c.b.m, c.b.m.outputs[0]).quant, q(1.0f / 256, 0));
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.inputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.inputs[0]).quant, q(0.05f, 131));
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.outputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor_of(c.b.m, c.b.m.outputs[0]).quant, q(1.0f / 256, 0));
 }
 
 // A float input read by a float op stays float.

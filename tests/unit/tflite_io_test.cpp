@@ -1,9 +1,9 @@
 // The TFLite writer and reader: round trips, options by schema field name, and the errors
 // for invalid options and for truncated or foreign files.
-#include <litecast/error.hpp>
-#include <litecast/tflite_model.hpp>
 #include <litecast/plugin.h>
 #include <litecast/tflite_ops.h>
+#include <litecast/error.hpp>
+#include <litecast/tflite_model.hpp>
 
 #include "tflite/options_schema.hpp"
 

@@ -1,10 +1,10 @@
 // Writes sample.tflite with the writer alone: y = (conv3x3(x, w, b) + c) * 0.5, fused RELU6
 // in the conv, NHWC, constant weights with a known pattern that tests/e2e/test_writer.py
 // recomputes in numpy.
-#include <litecast/error.hpp>
-#include <litecast/tflite_model.hpp>
 #include <litecast/plugin.h>
 #include <litecast/tflite_ops.h>
+#include <litecast/error.hpp>
+#include <litecast/tflite_model.hpp>
 
 #include <cstring>
 #include <iostream>
@@ -33,10 +33,10 @@ int main(int argc, char** argv) {
   m.buffers.push_back(floats(4, [](size_t i) { return 0.1f * static_cast<float>(i); }));
   m.buffers.push_back(floats(4, [](size_t i) { return -0.2f * static_cast<float>(i); }));
   m.buffers.push_back(floats(1, [](size_t) { return 0.5f; }));
-  m.tensors = {{"x", LC_FLOAT32, {1, 5, 5, 2}, 0, {}, false},   {"w", LC_FLOAT32, {4, 3, 3, 2}, 1, {}, false},
-               {"b", LC_FLOAT32, {4}, 2, {}, false},            {"conv", LC_FLOAT32, {1, 5, 5, 4}, 0, {}, false},
-               {"c", LC_FLOAT32, {4}, 3, {}, false},            {"sum", LC_FLOAT32, {1, 5, 5, 4}, 0, {}, false},
-               {"half", LC_FLOAT32, {1}, 4, {}, false},         {"y", LC_FLOAT32, {1, 5, 5, 4}, 0, {}, false}};
+  m.tensors = {{"x", LC_FLOAT32, {1, 5, 5, 2}, 0, {}, false}, {"w", LC_FLOAT32, {4, 3, 3, 2}, 1, {}, false},
+               {"b", LC_FLOAT32, {4}, 2, {}, false},          {"conv", LC_FLOAT32, {1, 5, 5, 4}, 0, {}, false},
+               {"c", LC_FLOAT32, {4}, 3, {}, false},          {"sum", LC_FLOAT32, {1, 5, 5, 4}, 0, {}, false},
+               {"half", LC_FLOAT32, {1}, 4, {}, false},       {"y", LC_FLOAT32, {1, 5, 5, 4}, 0, {}, false}};
   Operator conv{LC_OP_CONV_2D, "", 1, {0, 1, 2}, {3}, {}, {}};
   conv.options = {{"padding", EnumName{"SAME"}},
                   {"stride_w", int64_t{1}},
