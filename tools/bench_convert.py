@@ -3,7 +3,9 @@ measured in the same run (litecast_bench_floor: a process that only loads and fr
 same .pt with LibTorch). Prints ratios, never asserts: speed is not a test.
 
 Usage: bench_convert.py [--build build] [--fixtures DIR] [--repeat 5] [--models mobilenet_v2,resnet18]
+                        [--convert-args="--dynamic-range ..."]   (passed to every conversion)
                         [--op-counts]   (also convert every zoo model once and print its operator count)
+Quantized torchvision models are fixtures too: --models q_mobilenet_v2,q_resnet18.
 Targets (issue 3): time <= 1.5x floor, peak RSS <= 1.3x floor.
 """
 import argparse
@@ -46,11 +48,11 @@ def ensure_fixtures(fixtures, names):
                     *names], check=True, stdout=subprocess.DEVNULL)
 
 
-def bench(build, fixtures, name, repeat, out_dir):
+def bench(build, fixtures, name, repeat, out_dir, extra=()):
     pt = os.path.join(fixtures, name + ".pt")
     floor_cmd = [os.path.join(build, "litecast_bench_floor"), pt]
     conv_cmd = [os.path.join(build, "litecast"), "convert", pt, "-o", os.path.join(out_dir, name + ".tflite"),
-                *shape_args(fixtures, name)]
+                *shape_args(fixtures, name), *extra]
     measure(floor_cmd)  # warm the page cache for both
     floor, conv = [], []
     for _ in range(repeat):  # interleaved, so machine load hits both alike
@@ -69,6 +71,7 @@ def main():
     p.add_argument("--fixtures", default=os.path.join(ROOT, "build", "fixtures"))
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--models", default="mobilenet_v2,resnet18")
+    p.add_argument("--convert-args", default="")
     p.add_argument("--op-counts", action="store_true")
     a = p.parse_args()
     names = a.models.split(",")
@@ -77,7 +80,7 @@ def main():
           f"{'RSS x':>6}")
     with tempfile.TemporaryDirectory() as out:
         for name in names:
-            ft, fm, ct, cm = bench(a.build, a.fixtures, name, a.repeat, out)
+            ft, fm, ct, cm = bench(a.build, a.fixtures, name, a.repeat, out, a.convert_args.split())
             print(f"{name:<16} {ft:8.2f} {ct:10.2f} {ct / ft:7.2f} {fm:10.0f} {cm:12.0f} {cm / fm:6.2f}", flush=True)
         if a.op_counts:
             sys.path.insert(0, os.path.join(ROOT, "tests", "e2e", "models"))

@@ -10,6 +10,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    // Quantized models' packed weights are made for the engine active at load, as in litecast.
+    for (at::QEngine e : at::globalContext().supportedQEngines())
+      if (e == at::QEngine::QNNPACK) at::globalContext().setQEngine(e);
     torch::jit::Module m = torch::jit::load(argv[1]);
     m.eval();
     torch::jit::Module frozen = torch::jit::freeze(m);
