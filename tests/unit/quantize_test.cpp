@@ -15,6 +15,14 @@ Quantization q(float scale, int64_t zp) {
   return Quantization{{scale}, {zp}, 0};
 }
 
+// in -> QUANTIZE -> out (int8 with quantization `quant`).
+void quantize(Builder& b, const std::string& in, const std::string& out, std::vector<int32_t> shape,
+              const Quantization& quant) {
+  b.op(LC_OP_QUANTIZE, {b.t.at(in)}, {b.act(out, std::move(shape))});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = quant;
+}
+
 std::vector<std::string> op_names(const Model& m) {
   std::vector<std::string> v;
   for (const Operator& o : m.operators) v.push_back(builtin_name(o.builtin_code));
@@ -26,14 +34,10 @@ struct SoftmaxChain {
   Builder b;
   explicit SoftmaxChain(Quantization out) {
     b.m.inputs = {b.act("x", {1, 8})};
-    b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {1, 8})});
-    b.m.tensors.back().type = LC_INT8;
-    b.m.tensors.back().quant = q(0.05f, 3);
+    quantize(b, "x", "xq", {1, 8}, q(0.05f, 3));
     b.op(LC_OP_DEQUANTIZE, {b.t["xq"]}, {b.act("xd", {1, 8})});
     b.op(LC_OP_SOFTMAX, {b.t["xd"]}, {b.act("s", {1, 8})}, {{"beta", 1.0}});
-    b.op(LC_OP_QUANTIZE, {b.t["s"]}, {b.act("sq", {1, 8})});
-    b.m.tensors.back().type = LC_INT8;
-    b.m.tensors.back().quant = out;
+    quantize(b, "s", "sq", {1, 8}, out);
     b.op(LC_OP_DEQUANTIZE, {b.t["sq"]}, {b.act("y", {1, 8})});
     b.m.outputs = {b.t["y"]};
   }
@@ -67,16 +71,12 @@ TEST(FoldQdq, FixedOutputQuantizationRequantizes) {
 TEST(FoldQdq, DataMovementPassesTheDequantizeOn) {
   Builder b;
   b.m.inputs = {b.act("x", {2, 4})};
-  b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {2, 4})});
-  b.m.tensors.back().type = LC_INT8;
-  b.m.tensors.back().quant = q(0.05f, 3);
+  quantize(b, "x", "xq", {2, 4}, q(0.05f, 3));
   b.op(LC_OP_DEQUANTIZE, {b.t["xq"]}, {b.act("xd", {2, 4})});
   int32_t shape = b.constant("shape", LC_INT32, {2}, std::vector<int32_t>{1, 8});
   b.op(LC_OP_RESHAPE, {b.t["xd"], shape}, {b.act("r", {1, 8})});
   b.op(LC_OP_SOFTMAX, {b.t["r"]}, {b.act("s", {1, 8})}, {{"beta", 1.0}});
-  b.op(LC_OP_QUANTIZE, {b.t["s"]}, {b.act("sq", {1, 8})});
-  b.m.tensors.back().type = LC_INT8;
-  b.m.tensors.back().quant = q(1.0f / 256, -128);
+  quantize(b, "s", "sq", {1, 8}, q(1.0f / 256, -128));
   b.op(LC_OP_DEQUANTIZE, {b.t["sq"]}, {b.act("y", {1, 8})});
   b.m.outputs = {b.t["y"], b.t["r"]};
   ModelGraph g(b.m);
@@ -101,9 +101,7 @@ struct QatConv {
   Builder b;
   explicit QatConv(bool quantized_weight, bool on_grid = false) {
     b.m.inputs = {b.act("x", {1, 2, 2, 1})};
-    b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("xq", {1, 2, 2, 1})});
-    b.m.tensors.back().type = LC_INT8;
-    b.m.tensors.back().quant = q(0.5f, -10);
+    quantize(b, "x", "xq", {1, 2, 2, 1}, q(0.5f, -10));
     b.op(LC_OP_DEQUANTIZE, {b.t["xq"]}, {b.act("xd", {1, 2, 2, 1})});
     int32_t w;
     if (quantized_weight) {
@@ -120,9 +118,7 @@ struct QatConv {
     int32_t bias = b.constant("bias", LC_FLOAT32, {2}, std::vector<float>{0.25f, -1.0f});
     b.op(LC_OP_CONV_2D, {b.t["xd"], w, bias}, {b.act("c", {1, 2, 2, 2})},
          {{"stride_w", int64_t{1}}, {"stride_h", int64_t{1}}});
-    b.op(LC_OP_QUANTIZE, {b.t["c"]}, {b.act("cq", {1, 2, 2, 2})});
-    b.m.tensors.back().type = LC_INT8;
-    b.m.tensors.back().quant = q(0.1f, 5);
+    quantize(b, "c", "cq", {1, 2, 2, 2}, q(0.1f, 5));
     b.op(LC_OP_DEQUANTIZE, {b.t["cq"]}, {b.act("y", {1, 2, 2, 2})});
     b.m.outputs = {b.t["y"]};
   }
@@ -164,18 +160,12 @@ TEST(FoldQdq, FloatWeightsOffGridStayFloat) {
 TEST(FoldQdq, ConcatenationRequantizesItsInputs) {
   Builder b;
   b.m.inputs = {b.act("x", {1, 4})};
-  b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("a", {1, 4})});
-  b.m.tensors.back().type = LC_INT8;
-  b.m.tensors.back().quant = q(0.1f, 0);
-  b.op(LC_OP_QUANTIZE, {b.t["x"]}, {b.act("b", {1, 4})});
-  b.m.tensors.back().type = LC_INT8;
-  b.m.tensors.back().quant = q(0.2f, 0);
+  quantize(b, "x", "a", {1, 4}, q(0.1f, 0));
+  quantize(b, "x", "b", {1, 4}, q(0.2f, 0));
   b.op(LC_OP_DEQUANTIZE, {b.t["a"]}, {b.act("ad", {1, 4})});
   b.op(LC_OP_DEQUANTIZE, {b.t["b"]}, {b.act("bd", {1, 4})});
   b.op(LC_OP_CONCATENATION, {b.t["ad"], b.t["bd"]}, {b.act("c", {1, 8})}, {{"axis", int64_t{1}}});
-  b.op(LC_OP_QUANTIZE, {b.t["c"]}, {b.act("cq", {1, 8})});
-  b.m.tensors.back().type = LC_INT8;
-  b.m.tensors.back().quant = q(0.2f, 0);
+  quantize(b, "c", "cq", {1, 8}, q(0.2f, 0));
   b.op(LC_OP_DEQUANTIZE, {b.t["cq"]}, {b.act("y", {1, 8})});
   b.m.outputs = {b.t["y"]};
   ModelGraph g(b.m);
