@@ -138,12 +138,18 @@ MODEL_CONFIG = {
 EXPECT_GROUPS = {
     "deps": {"stem", "a", "b", "mix", "grouped", "pw", "tok"},
     "refusals": {"stem", "ok", "halves"},
+    "shuffle": {"stem", "a", "c", "mix"},
     "two_in_out": {"a", "mid"},
 }
 EXPECT_REFUSED = {  # layer -> a phrase of its reason
     "refusals": {"grouped": "grouped convolution (groups=4) over channels of several layers",
                  "ga": "feeds grouped", "gb": "feeds grouped", "left": "aten::chunk", "right": "aten::chunk",
                  "shuffled": "splits the channel axis", "attn": "aten::matmul", "out": "model's output"},
+    # The downsampling unit's shuffle joins its branches (one group, named after branch1.2); the
+    # next unit's chunk of them is refused, and so is its shuffle with the chunk's half.
+    "shufflenet_v2_x1_0": {"stage2.0.branch1.2": "aten::chunk",
+                           "stage2.1.branch2.5": "shuffles them with channels left whole"},
+    "shuffle": {"out": "model's output"},
 }
 
 

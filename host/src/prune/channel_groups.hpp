@@ -134,6 +134,10 @@ class ChannelGroups {
   bool cat(const FlatNode& n);
   bool split(const FlatNode& n);
   bool unpack(const FlatNode& n);
+  // Channel shuffle: a view that splits the channel axis into groups x per_group, a transpose
+  // of the two, a view that merges them back.
+  bool start_shuffle(const FlatNode& n, const Layout& l);
+  bool shuffle(const FlatNode& n);
   void unknown(const FlatNode& n, const std::string& reason);
 
   struct Space {
@@ -146,7 +150,16 @@ class ChannelGroups {
   mutable std::vector<Space> spaces_;
   std::vector<std::optional<Layout>> layouts_;
   std::map<int, std::vector<std::optional<Layout>>> items_;  // list values from split/chunk
-  std::vector<std::pair<int, Producer>> producer_list_;      // (space, producer), in graph order
+  // A tensor inside a channel shuffle: `in`'s channel axis viewed as dims axis (groups) and
+  // axis + 1 (per_group), or the other way round after a transpose (`swapped`).
+  struct Shuffle {
+    Layout in;
+    int64_t groups = 1, per_group = 1;
+    bool swapped = false;
+    std::string where;  // the view that split the axis
+  };
+  std::map<int, Shuffle> shuffles_;
+  std::vector<std::pair<int, Producer>> producer_list_;  // (space, producer), in graph order
   std::map<int, std::vector<Producer>> producers_;
   std::vector<int> order_;
   std::vector<ParamSlice> slices_;
