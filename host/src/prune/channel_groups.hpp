@@ -118,6 +118,7 @@ class ChannelGroups {
   Layout ensure_layout(int v, int64_t axis, const std::string& why);
   void slice_param(int param, int64_t dim, const Layout& l, const std::string& where);
   void patch_shared(torch::jit::Node* n, const Layout& l);
+  void patch_view_size(const FlatNode& n, size_t dim, const Layout& l, int64_t divisor = 1);
   int param_of(int v) const { return g_.values.at(v).param; }
 
   // A conv/linear call whose output channels are a new space: the weight's `in_dim` follows

@@ -152,6 +152,25 @@ bool ChannelGroups::elementwise(const FlatNode& n) {
   return true;
 }
 
+// Element `dim` of a view's or reshape's sizes, when a constant (not -1), becomes the kept count
+// of `l` over `divisor`.
+void ChannelGroups::patch_view_size(const FlatNode& n, size_t dim, const Layout& l, int64_t divisor) {
+  if (n.node->inputs().size() < 2 || n.node->input(1)->type()->cast<c10::TensorType>()) return;
+  auto src = int_list_source(n.node, 1, dim);
+  const auto sizes = g_.values[n.inputs[1]].value;
+  const bool inferred = sizes.isIntList() && dim < sizes.toIntVector().size() && sizes.toIntVector()[dim] == -1;
+  if (!src || inferred) return;
+  patch_shared(n.node, l);
+  std::vector<int64_t> old = src->values;
+  const bool whole = src->whole_list;
+  patches_.push_back(Patch{src->node, src->input, "view size", [l, old, whole, dim, divisor](const auto& kept) {
+                             if (!whole) return c10::IValue(kept(l) / divisor);
+                             std::vector<int64_t> v = old;
+                             v[dim] = kept(l) / divisor;
+                             return c10::IValue(v);
+                           }});
+}
+
 bool ChannelGroups::reshape(const FlatNode& n) {
   const std::string k = n.kind();
   const int x = n.inputs[0], out = n.outputs[0];
@@ -199,22 +218,7 @@ bool ChannelGroups::reshape(const FlatNode& n) {
   Layout o = l;
   o.axis = static_cast<int64_t>(b);
   for (Segment& s : o.segs) s.rep *= T[b] / c;
-  if (sized && n.node->inputs().size() > 1 && !n.node->input(1)->type()->cast<c10::TensorType>()) {
-    auto src = int_list_source(n.node, 1, b);
-    const auto sizes = g_.values[n.inputs[1]].value;
-    const bool inferred = sizes.isIntList() && b < sizes.toIntVector().size() && sizes.toIntVector()[b] == -1;
-    if (src && !inferred) {
-      patch_shared(n.node, o);
-      std::vector<int64_t> old = src->values;
-      const bool whole = src->whole_list;
-      patches_.push_back(Patch{src->node, src->input, "view size", [o, old, whole, b](const auto& kept) {
-                                 if (!whole) return c10::IValue(kept(o));
-                                 std::vector<int64_t> v = old;
-                                 v[b] = kept(o);
-                                 return c10::IValue(v);
-                               }});
-    }
-  }
+  if (sized) patch_view_size(n, b, o);
   layouts_[out] = o;
   return true;
 }
@@ -230,22 +234,7 @@ bool ChannelGroups::start_shuffle(const FlatNode& n, const Layout& l) {
   for (const Segment& s : l.segs)
     if (s.rep != 1) return false;
   const int64_t groups = T[a];
-  if (n.node->inputs().size() > 1 && !n.node->input(1)->type()->cast<c10::TensorType>()) {
-    auto src = int_list_source(n.node, 1, a + 1);
-    const auto sizes = g_.values[n.inputs[1]].value;
-    const bool inferred = sizes.isIntList() && a + 1 < sizes.toIntVector().size() && sizes.toIntVector()[a + 1] == -1;
-    if (src && !inferred) {
-      patch_shared(n.node, l);
-      std::vector<int64_t> old = src->values;
-      const bool whole = src->whole_list;
-      patches_.push_back(Patch{src->node, src->input, "view size", [l, old, whole, a, groups](const auto& kept) {
-                                 if (!whole) return c10::IValue(kept(l) / groups);
-                                 std::vector<int64_t> v = old;
-                                 v[a + 1] = kept(l) / groups;
-                                 return c10::IValue(v);
-                               }});
-    }
-  }
+  patch_view_size(n, a + 1, l, groups);
   shuffles_[n.outputs[0]] = Shuffle{l, groups, T[a + 1], false, n.where()};
   return true;
 }
@@ -314,22 +303,7 @@ bool ChannelGroups::shuffle(const FlatNode& n) {
     for (int64_t i = 0; i < sh.per_group; ++i)
       for (const Segment& b : blocks) o.segs.push_back(Segment{b.space, i, 1, 1});
   }
-  if (n.node->inputs().size() > 1 && !n.node->input(1)->type()->cast<c10::TensorType>()) {
-    auto src = int_list_source(n.node, 1, ua);
-    const auto sizes = g_.values[n.inputs[1]].value;
-    const bool inferred = sizes.isIntList() && ua < sizes.toIntVector().size() && sizes.toIntVector()[ua] == -1;
-    if (src && !inferred) {
-      patch_shared(n.node, o);
-      std::vector<int64_t> old = src->values;
-      const bool whole = src->whole_list;
-      patches_.push_back(Patch{src->node, src->input, "view size", [o, old, whole, ua](const auto& kept) {
-                                 if (!whole) return c10::IValue(kept(o));
-                                 std::vector<int64_t> v = old;
-                                 v[ua] = kept(o);
-                                 return c10::IValue(v);
-                               }});
-    }
-  }
+  patch_view_size(n, ua, o);
   layouts_[out] = o;
   return true;
 }
