@@ -6,7 +6,8 @@
 // depthwise convolution) pass the layout on; residual additions and multiplications unite the
 // spaces of their operands (union-find); concatenation lays segments end to end (offsets into
 // the concatenated axis); flatten/reshape into a linear layer repeats each channel over the
-// spatial positions; split slices segments. Parameters whose dims follow channels (weights,
+// spatial positions; split slices segments; a channel shuffle of G whole layers joins them and
+// interleaves their channels (one-channel segments). Parameters whose dims follow channels (weights,
 // biases, BatchNorm/LayerNorm/GroupNorm/PReLU parameters) are recorded as slices, and
 // constants that encode channel counts (depthwise `groups`, view sizes, split sizes,
 // normalized_shape) as patches. Any op not modelled that sees a channel axis fixes the spaces
