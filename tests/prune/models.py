@@ -14,6 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision.models as tvm
+from torchvision.models.shufflenetv2 import channel_shuffle
 from torchvision.ops import SqueezeExcitation
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e", "models"))
@@ -157,6 +158,37 @@ def refusals():
     return Refusals().eval()
 
 
+class Shuffle(nn.Module):
+    """Channel shuffles of concatenated layers: torchvision's channel_shuffle (sizes computed
+    from the input) over two layers into a depthwise convolution, and one with constant view
+    sizes over three layers (the sizes are rewritten)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.a = nn.Conv2d(16, 8, 1)
+        self.b = nn.Conv2d(16, 8, 3, padding=1)
+        self.dw = nn.Conv2d(16, 16, 3, padding=1, groups=16)
+        self.c = nn.Conv2d(16, 4, 1)
+        self.d = nn.Conv2d(16, 4, 1)
+        self.e = nn.Conv2d(16, 4, 1)
+        self.mix = nn.Conv2d(28, 8, 1)
+        self.out = nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        y = F.relu(self.dw(channel_shuffle(torch.cat([self.a(x), self.b(x)], 1), 2)))
+        n, _, h, w = x.shape
+        z = torch.cat([self.c(x), self.d(x), self.e(x)], 1).view(n, 3, 4, h, w)
+        z = z.transpose(1, 2).reshape(n, 12, h, w)
+        return self.out(F.relu(self.mix(torch.cat([y, z], 1))))
+
+
+def shuffle():
+    torch.manual_seed(0)
+    return Shuffle().eval()
+
+
 class TwoInOut(nn.Module):
     """Two inputs whose branches multiply (one group, two producers), two outputs, a mean over
     the spatial axes into a linear layer."""
@@ -185,8 +217,12 @@ MODELS = {
     "resnet18": (torchvision("resnet18"), IMAGE),
     "resnet18_scripted": (torchvision("resnet18"), IMAGE),
     "densenet121": (torchvision("densenet121"), IMAGE),
+    # Channel shuffle after every unit: the units' outputs are left whole (see docs/pruning.md),
+    # the branches' inner channels are pruned.
+    "shufflenet_v2_x1_0": (torchvision("shufflenet_v2_x1_0"), IMAGE),
     "senet": (senet, (1, 3, 32, 32)),
     "deps": (deps, (1, 3, 16, 16)),
     "refusals": (refusals, (1, 3, 16, 16)),
+    "shuffle": (shuffle, (1, 3, 16, 16)),
     "two_in_out": (two_in_out, [(1, 3, 16, 16), (1, 3, 16, 16)]),
 }

@@ -138,12 +138,18 @@ MODEL_CONFIG = {
 EXPECT_GROUPS = {
     "deps": {"stem", "a", "b", "mix", "grouped", "pw", "tok"},
     "refusals": {"stem", "ok", "halves"},
+    "shuffle": {"stem", "a", "c", "mix"},
     "two_in_out": {"a", "mid"},
 }
 EXPECT_REFUSED = {  # layer -> a phrase of its reason
     "refusals": {"grouped": "grouped convolution (groups=4) over channels of several layers",
                  "ga": "feeds grouped", "gb": "feeds grouped", "left": "aten::chunk", "right": "aten::chunk",
                  "shuffled": "splits the channel axis", "attn": "aten::matmul", "out": "model's output"},
+    # The downsampling unit's shuffle joins its branches (one group, named after branch1.2); the
+    # next unit's chunk of them is refused, and so is its shuffle with the chunk's half.
+    "shufflenet_v2_x1_0": {"stage2.0.branch1.2": "aten::chunk",
+                           "stage2.1.branch2.5": "shuffles them with channels left whole"},
+    "shuffle": {"out": "model's output"},
 }
 
 
@@ -297,11 +303,39 @@ def check_model(name, p, tmp):
         for g, w in zip(got, want):
             expect(torch.equal(g, w), f"outputs differ at sparsity 0 (max {float((g - w).abs().max()):.3g})")
 
+    def shuffle_equivalent():
+        # The pruned `shuffle` model computes what the original does with the pruned channels
+        # zeroed (weights and biases of their producers, and of the depthwise convolution that
+        # sees the shuffled channels: position i * 2 + k is channel i of block k).
+        kept = {g["name"]: g["kept_indices"] for g in state["res"]["groups"]}
+        masked = models.shuffle()
+        sd = masked.state_dict()
+
+        def zero(layer, keep, n):
+            drop = [i for i in range(n) if i not in keep]
+            sd[layer + ".weight"][drop] = 0
+            sd[layer + ".bias"][drop] = 0
+
+        zero("stem", kept["stem"], 16)
+        zero("mix", kept["mix"], 8)
+        for layer in "ab":
+            zero(layer, kept["a"], 8)
+        for layer in "cde":
+            zero(layer, kept["c"], 4)
+        zero("dw", [i * 2 + k for i in kept["a"] for k in range(2)], 16)
+        masked.load_state_dict(sd)
+        got, ref = outputs(torch.jit.load(out), x), outputs(masked, x)  # `trainable` stepped state["model"]
+        err = max(float((g - r).abs().max()) for g, r in zip(got, ref))
+        expect(err < 1e-5, f"the pruned model differs from the masked original by {err:.3g}")
+        return f"max difference {err:.3g}"
+
     checks = [("dry_run", dry_run, []), ("dry_run_table", dry_run_table, ["dry_run"]), ("prune", prune, []), ("loads_and_runs", loads_and_runs, ["prune"]),
               ("fewer_params", fewer_params, ["loads_and_runs"]), ("macs_drop", macs_drop, ["loads_and_runs"]),
               ("kept_as_configured", kept_as_configured, ["loads_and_runs"]),
               ("trainable", trainable, ["loads_and_runs"]), ("converts_litert", converts, ["loads_and_runs"]),
               ("config_written", config_written, ["prune"]), ("sparsity_zero_identical", sparsity_zero_identical, [])]
+    if name == "shuffle":
+        checks.append(("masked_equivalent", shuffle_equivalent, ["loads_and_runs"]))
     return [(f"{name}.{c}", f, [f"{name}.{d}" for d in deps]) for c, f, deps in checks]
 
 

@@ -126,6 +126,8 @@ void ChannelGroups::fix(const Layout& l, const std::string& reason) {
 void ChannelGroups::fix_value(int v, const std::string& reason) {
   if (layouts_.at(v)) fix(*layouts_[v], reason);
   for (int e : g_.values[v].elements) fix_value(e, reason);
+  auto sh = shuffles_.find(v);
+  if (sh != shuffles_.end()) fix(sh->second.in, reason);
   auto it = items_.find(v);
   if (it != items_.end())
     for (const auto& l : it->second)
@@ -204,7 +206,7 @@ void ChannelGroups::visit(const FlatNode& n) {
   const std::string k = n.kind();
   bool any = false;
   for (int i : n.inputs) {
-    any = any || layouts_[i].has_value() || items_.count(i);
+    any = any || layouts_[i].has_value() || items_.count(i) || shuffles_.count(i);
     for (int e : g_.values[i].elements) any = any || layouts_[e].has_value();
   }
   // Layers are recorded even when no input channel is prunable (the report lists them all).
@@ -214,7 +216,9 @@ void ChannelGroups::visit(const FlatNode& n) {
     unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
     return;
   }
-  if (norm(n) || passthrough(n) || elementwise(n) || reshape(n) || reduce(n) || cat(n) || split(n) || unpack(n)) return;
+  if (shuffle(n) || norm(n) || passthrough(n) || elementwise(n) || reshape(n) || reduce(n) || cat(n) || split(n) ||
+      unpack(n))
+    return;
   unknown(n, fmt::format("consumed by {}, which litecast prune does not model", n.where()));
 }
 

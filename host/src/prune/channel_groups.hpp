@@ -6,7 +6,8 @@
 // depthwise convolution) pass the layout on; residual additions and multiplications unite the
 // spaces of their operands (union-find); concatenation lays segments end to end (offsets into
 // the concatenated axis); flatten/reshape into a linear layer repeats each channel over the
-// spatial positions; split slices segments. Parameters whose dims follow channels (weights,
+// spatial positions; split slices segments; a channel shuffle of G whole layers joins them and
+// interleaves their channels (one-channel segments). Parameters whose dims follow channels (weights,
 // biases, BatchNorm/LayerNorm/GroupNorm/PReLU parameters) are recorded as slices, and
 // constants that encode channel counts (depthwise `groups`, view sizes, split sizes,
 // normalized_shape) as patches. Any op not modelled that sees a channel axis fixes the spaces
@@ -118,6 +119,7 @@ class ChannelGroups {
   Layout ensure_layout(int v, int64_t axis, const std::string& why);
   void slice_param(int param, int64_t dim, const Layout& l, const std::string& where);
   void patch_shared(torch::jit::Node* n, const Layout& l);
+  void patch_view_size(const FlatNode& n, size_t dim, const Layout& l, int64_t divisor = 1);
   int param_of(int v) const { return g_.values.at(v).param; }
 
   // A conv/linear call whose output channels are a new space: the weight's `in_dim` follows
@@ -134,6 +136,10 @@ class ChannelGroups {
   bool cat(const FlatNode& n);
   bool split(const FlatNode& n);
   bool unpack(const FlatNode& n);
+  // Channel shuffle: a view that splits the channel axis into groups x per_group, a transpose
+  // of the two, a view that merges them back.
+  bool start_shuffle(const FlatNode& n, const Layout& l);
+  bool shuffle(const FlatNode& n);
   void unknown(const FlatNode& n, const std::string& reason);
 
   struct Space {
@@ -146,7 +152,16 @@ class ChannelGroups {
   mutable std::vector<Space> spaces_;
   std::vector<std::optional<Layout>> layouts_;
   std::map<int, std::vector<std::optional<Layout>>> items_;  // list values from split/chunk
-  std::vector<std::pair<int, Producer>> producer_list_;      // (space, producer), in graph order
+  // A tensor inside a channel shuffle: `in`'s channel axis viewed as dims axis (groups) and
+  // axis + 1 (per_group), or the other way round after a transpose (`swapped`).
+  struct Shuffle {
+    Layout in;
+    int64_t groups = 1, per_group = 1;
+    bool swapped = false;
+    std::string where;  // the view that split the axis
+  };
+  std::map<int, Shuffle> shuffles_;
+  std::vector<std::pair<int, Producer>> producer_list_;  // (space, producer), in graph order
   std::map<int, std::vector<Producer>> producers_;
   std::vector<int> order_;
   std::vector<ParamSlice> slices_;

@@ -152,6 +152,25 @@ bool ChannelGroups::elementwise(const FlatNode& n) {
   return true;
 }
 
+// Element `dim` of a view's or reshape's sizes, when a constant (not -1), becomes the kept count
+// of `l` over `divisor`.
+void ChannelGroups::patch_view_size(const FlatNode& n, size_t dim, const Layout& l, int64_t divisor) {
+  if (n.node->inputs().size() < 2 || n.node->input(1)->type()->cast<c10::TensorType>()) return;
+  auto src = int_list_source(n.node, 1, dim);
+  const auto sizes = g_.values[n.inputs[1]].value;
+  const bool inferred = sizes.isIntList() && dim < sizes.toIntVector().size() && sizes.toIntVector()[dim] == -1;
+  if (!src || inferred) return;
+  patch_shared(n.node, l);
+  std::vector<int64_t> old = src->values;
+  const bool whole = src->whole_list;
+  patches_.push_back(Patch{src->node, src->input, "view size", [l, old, whole, dim, divisor](const auto& kept) {
+                             if (!whole) return c10::IValue(kept(l) / divisor);
+                             std::vector<int64_t> v = old;
+                             v[dim] = kept(l) / divisor;
+                             return c10::IValue(v);
+                           }});
+}
+
 bool ChannelGroups::reshape(const FlatNode& n) {
   const std::string k = n.kind();
   const int x = n.inputs[0], out = n.outputs[0];
@@ -191,6 +210,7 @@ bool ChannelGroups::reshape(const FlatNode& n) {
     if (!found || (T[*found] == 1 && T[b] != 1)) found = b;
   }
   if (!found) {
+    if (sized && start_shuffle(n, l)) return true;
     unknown(n, fmt::format("{} splits the channel axis (e.g. a channel shuffle)", n.where()));
     return true;
   }
@@ -198,22 +218,92 @@ bool ChannelGroups::reshape(const FlatNode& n) {
   Layout o = l;
   o.axis = static_cast<int64_t>(b);
   for (Segment& s : o.segs) s.rep *= T[b] / c;
-  if (sized && n.node->inputs().size() > 1 && !n.node->input(1)->type()->cast<c10::TensorType>()) {
-    auto src = int_list_source(n.node, 1, b);
-    const auto sizes = g_.values[n.inputs[1]].value;
-    const bool inferred = sizes.isIntList() && b < sizes.toIntVector().size() && sizes.toIntVector()[b] == -1;
-    if (src && !inferred) {
-      patch_shared(n.node, o);
-      std::vector<int64_t> old = src->values;
-      const bool whole = src->whole_list;
-      patches_.push_back(Patch{src->node, src->input, "view size", [o, old, whole, b](const auto& kept) {
-                                 if (!whole) return c10::IValue(kept(o));
-                                 std::vector<int64_t> v = old;
-                                 v[b] = kept(o);
-                                 return c10::IValue(v);
-                               }});
-    }
+  if (sized) patch_view_size(n, b, o);
+  layouts_[out] = o;
+  return true;
+}
+
+// A view or reshape to [..., G, C/G, ...] at the channel axis: the first step of a channel
+// shuffle. The C/G size, when a constant, becomes the kept count over G.
+bool ChannelGroups::start_shuffle(const FlatNode& n, const Layout& l) {
+  const auto S = g_.values[n.inputs[0]].shape(), T = g_.values[n.outputs[0]].shape();
+  const size_t a = static_cast<size_t>(l.axis);
+  if (T.size() != S.size() + 1 || T[a] < 2 || T[a] * T[a + 1] != S[a]) return false;
+  for (size_t d = 0; d < S.size(); ++d)
+    if (d != a && S[d] != T[d < a ? d : d + 1]) return false;
+  for (const Segment& s : l.segs)
+    if (s.rep != 1) return false;
+  const int64_t groups = T[a];
+  patch_view_size(n, a + 1, l, groups);
+  shuffles_[n.outputs[0]] = Shuffle{l, groups, T[a + 1], false, n.where()};
+  return true;
+}
+
+// The rest of a channel shuffle: copies, the transpose of the two dims, the view that merges
+// them. Each of the G blocks must be one whole layer's channels (C/G of them): the blocks' spaces
+// are joined (channel i is kept in every block or in none) and the merged axis interleaves them,
+// output channel i * G + k being channel i of block k. Anything else leaves the channels whole.
+bool ChannelGroups::shuffle(const FlatNode& n) {
+  size_t first = 0;
+  while (first < n.inputs.size() && !shuffles_.count(n.inputs[first])) ++first;
+  if (first == n.inputs.size()) return false;
+  Shuffle sh = shuffles_.at(n.inputs[first]);
+  const std::string k = n.kind();
+  const int x = n.inputs[0];
+  const int out = n.outputs.empty() ? -1 : n.outputs[0];
+  auto refuse = [&](const std::string& why) {
+    fix(sh.in, fmt::format("{} splits the channel axis into a channel shuffle that {}", sh.where, why));
+    return true;
+  };
+  if (first != 0 || n.outputs.empty() || !g_.values[n.outputs[0]].is_tensor())
+    return refuse(fmt::format("{} does not model", n.where()));
+  const auto S = g_.values[x].shape();
+  const int64_t a = sh.in.axis, rank = static_cast<int64_t>(S.size());
+  const auto T = g_.values[out].shape();
+  if (one_of(k, {"aten::contiguous", "aten::clone", "aten::detach"})) {
+    shuffles_[out] = sh;
+    return true;
   }
+  if (k == "aten::transpose") {
+    const int64_t d0 = norm_dim(g_.values[n.inputs[1]].value.toInt(), rank);
+    const int64_t d1 = norm_dim(g_.values[n.inputs[2]].value.toInt(), rank);
+    if (std::min(d0, d1) != a || std::max(d0, d1) != a + 1) return refuse(fmt::format("{} reorders", n.where()));
+    sh.swapped = !sh.swapped;
+    shuffles_[out] = sh;
+    return true;
+  }
+  if (!one_of(k, {"aten::view", "aten::reshape", "aten::_reshape_alias"}))
+    return refuse(fmt::format("{} does not model", n.where()));
+  const size_t ua = static_cast<size_t>(a);
+  bool merges = T.size() + 1 == S.size() && T[ua] == sh.groups * sh.per_group;
+  for (size_t d = 0; merges && d < T.size(); ++d)
+    if (d != ua) merges = T[d] == S[d < ua ? d : d + 1];
+  if (!merges) return refuse(fmt::format("{} reshapes otherwise", n.where()));
+  Layout o{a, {}};
+  if (!sh.swapped) {
+    o = sh.in;
+  } else {
+    std::vector<Segment> blocks;
+    for (int64_t b = 0; b < sh.groups; ++b) {
+      auto sub = sub_layout(sh.in, b * sh.per_group, sh.per_group);
+      if (!sub || sub->segs.size() != 1 || sub->segs[0].start != 0 || space_size(sub->segs[0].space) != sh.per_group)
+        return refuse(
+            fmt::format("litecast prune supports only when each of its {} blocks is one whole layer's "
+                        "channels (as after a concatenation of {} layers)",
+                        sh.groups, sh.groups));
+      blocks.push_back(sub->segs[0]);
+    }
+    std::string whole;
+    for (const Segment& b : blocks)
+      if (whole.empty()) whole = fixed_reason(b.space);
+    if (!whole.empty())
+      for (const Segment& b : blocks)
+        fix(b.space, fmt::format("{} shuffles them with channels left whole ({})", sh.where, whole));
+    for (const Segment& b : blocks) unite(blocks.front().space, b.space);
+    for (int64_t i = 0; i < sh.per_group; ++i)
+      for (const Segment& b : blocks) o.segs.push_back(Segment{b.space, i, 1, 1});
+  }
+  patch_view_size(n, ua, o);
   layouts_[out] = o;
   return true;
 }
