@@ -315,6 +315,17 @@ FIXTURES = {
     "q_adaptive_avg_pool2d": fixture(after_conv(lambda x: F.adaptive_avg_pool2d(x, 1)), X),
     "q_adaptive_avg_pool2d_4": fixture(after_conv(lambda x: F.adaptive_avg_pool2d(x, 4)), X),
     "q_avg_pool2d": fixture(after_conv(lambda x: F.avg_pool2d(x, 2)), X),
+    # avg_pool2d's divisor rules: SAME-placed without the padding (int8), padding counted
+    # (zero-point PAD + VALID, int8), the rest in float between DEQUANTIZE and QUANTIZE
+    "q_avg_pool2d_same_exclude_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)),
+                                             X),
+    "q_avg_pool2d_include_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1)), X),
+    "q_avg_pool2d_exclude_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)), X),
+    "q_avg_pool2d_ceil_include_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)), X),
+    "q_avg_pool2d_ceil_exclude_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, (3, 2), (2, 3), (1, 0), True,
+                                                                               False)), (1, 4, 11, 13)),
+    "q_avg_pool2d_divisor": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1, divisor_override=5)), X),
+    "q_avg_pool2d_divisor_valid": fixture(after_conv(lambda x: F.avg_pool2d(x, 2, divisor_override=6)), X),
     "q_mean": fixture(after_conv(lambda x: x.mean((2, 3))), X),
     "q_upsample_nearest": fixture(after_conv(lambda x: F.interpolate(x, scale_factor=2, mode="nearest")), X),
     "q_upsample_bilinear": fixture(after_conv(lambda x: F.interpolate(x, scale_factor=2, mode="bilinear")), X),
