@@ -188,6 +188,20 @@ class AddScalarRelu(nn.Module):
         return torch.ops.quantized.mul_relu(a, y, 0.02, 0)
 
 
+def affine(mod):
+    """A normalization module with seeded random affine parameters (not ones and zeros)."""
+
+    def make():
+        m = mod()
+        g = torch.Generator().manual_seed(7)
+        with torch.no_grad():
+            m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+            m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.5)
+        return m
+
+    return make
+
+
 class Fn(nn.Module):
     """aten ops applied to quantized tensors (after a conv, so they see real quantization)."""
 
@@ -284,6 +298,13 @@ FIXTURES = {
     "q_batch_norm2d": fixture(lambda: nn.BatchNorm2d(4), X),
     "q_batch_norm2d_relu": fixture(lambda: Seq(nn.BatchNorm2d(4), nn.ReLU()), X, fuse=[["0", "1"]]),
     "q_batch_norm1d": fixture(lambda: BatchNorm1dOp(6), (4, 6, 20)),
+    # quantized::layer_norm / group_norm / instance_norm: float between DEQUANTIZE and QUANTIZE
+    "q_layer_norm": fixture(with_conv(affine(lambda: nn.LayerNorm([12, 12]))), X),
+    "q_layer_norm_last_dim": fixture(lambda: Seq(nn.Linear(16, 24), affine(lambda: nn.LayerNorm(24))()), (2, 5, 16)),
+    "q_group_norm": fixture(with_conv(affine(lambda: nn.GroupNorm(2, 8))), X),
+    "q_instance_norm2d": fixture(with_conv(affine(lambda: nn.InstanceNorm2d(8, affine=True))), X),
+    "q_instance_norm1d": fixture(lambda: Seq(nn.Conv1d(4, 6, 3, padding=1), affine(lambda: nn.InstanceNorm1d(6, affine=True))()),
+                                 (2, 4, 20)),
     # activations
     "q_relu": fixture(with_conv(nn.ReLU), X),
     "q_relu6": fixture(with_conv(nn.ReLU6), X),
