@@ -16,6 +16,8 @@ converted model (`litecast inspect --json`) and its numbers against PyTorch in L
   conflicts (relu_variant.cpp,         same priority: smaller id wins with a warning;
   add_overload.cpp)                    higher priority wins; overload beats op-wide
   rollback (dirty.cpp, meddle.cpp)     declined/failed attempts leave the model untouched
+  quantized outputs (quant_binding.cpp) set_output refuses a tensor quantized unlike LibTorch's
+                                       result; the next translator converts the node
   exports                              plugins export only the entry symbol and need no
                                        LibTorch
 
@@ -416,6 +418,26 @@ def test_declined_attempt_cannot_change_earlier_operators():
                      f"back (host said: {said[0].split('meddle: ', 1)[1]!r})")
 
 
+def test_output_quantization_must_match_libtorch():
+    # On q_relu.pt (aten::relu on a quantized tensor) test.wrong-quant binds relu's output with
+    # PyTorch's scale and a zero point 7 codes off: the host must refuse it, the attempt is rolled
+    # back and the quantized plugin converts the node (compared with PyTorch in quantization
+    # steps). The control, test.right-quant, binds PyTorch's quantization and is accepted.
+    reports = []
+    for plugin_dir, plugin_id, verdict in (("wrong_quant", "test.wrong-quant", "refused"),
+                                           ("right_quant", "test.right-quant", "accepted")):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "q_relu.tflite")
+            extra = plugin_args(plugin_dir, first_party=True)
+            r = convert("q_relu", out, extra)
+            expect(r.returncode == 0, f"convert with {plugin_id} failed: {shown(r)}")
+            no_crash(r.stderr)
+            said = one_line_matching(lines(r.stderr), rf"\({re.escape(plugin_id)}\): quant-binding:", plugin_id)
+            expect(f"set_output {verdict}" in said, f"{plugin_id}: the host should have {verdict} the binding: {said!r}")
+            reports.append(f"{plugin_id} {verdict}: " + check_against_pytorch("q_relu", extra, out))
+    return "; ".join(reports)
+
+
 # --- 8. what plugin libraries export and need ---------------------------------------------
 
 def exported(so):
@@ -483,6 +505,7 @@ TESTS = [
     test_declined_attempt_leaves_nothing,
     test_failed_attempt_leaves_nothing,
     test_declined_attempt_cannot_change_earlier_operators,
+    test_output_quantization_must_match_libtorch,
     test_first_party_exports_and_needs,
     test_sdk_built_test_plugins_export_only_entry,
 ]

@@ -76,6 +76,9 @@ void bind_nhwc(const litecast::Node& n, int i, int32_t y);
 int32_t pad_hw(const litecast::Node& n, int32_t t, int64_t top, int64_t bottom, int64_t left, int64_t right,
                int8_t code);
 
+// PAD's paddings constant for the H and W axes of an NHWC tensor.
+int32_t hw_paddings(const litecast::Node& n, int64_t top, int64_t bottom, int64_t left, int64_t right);
+
 // One spatial axis of a window op, PyTorch's placement: window o starts at o*stride - before.
 struct Axis {
   int64_t in = 1, out = 1, kernel = 1, stride = 1, dilation = 1, before = 0;
@@ -84,6 +87,8 @@ struct Axis {
   bool valid() const;
   bool same() const;
 };
+// The axes of the input once padded with before/after(): VALID windows then place as PyTorch's.
+void absorb_padding(std::array<Axis, 2>& a);
 // SAME or VALID when TFLite places the windows of both axes as PyTorch does; otherwise pads t
 // (with `code`) so that VALID does, and updates the axes.
 const char* place_windows(const litecast::Node& n, int32_t& t, std::array<Axis, 2>& a, int8_t code);

@@ -123,11 +123,7 @@ void bind_nhwc(const litecast::Node& n, int i, int32_t y) {
   n.output(i, transpose(n, reshape(n, y, {out.shape[0], out.shape[2], out.shape[1]}), {0, 2, 1}));
 }
 
-int32_t pad_hw(const litecast::Node& n, int32_t t, int64_t top, int64_t bottom, int64_t left, int64_t right,
-               int8_t code) {
-  if (top == 0 && bottom == 0 && left == 0 && right == 0) return t;
-  litecast::TensorInfo info = n.tensor_info(t);
-  QParams q = tensor_q(n, t);
+int32_t hw_paddings(const litecast::Node& n, int64_t top, int64_t bottom, int64_t left, int64_t right) {
   std::vector<int32_t> p{0,
                          0,
                          static_cast<int32_t>(top),
@@ -136,11 +132,19 @@ int32_t pad_hw(const litecast::Node& n, int32_t t, int64_t top, int64_t bottom, 
                          static_cast<int32_t>(right),
                          0,
                          0};
+  return n.const_i32({4, 2}, p);
+}
+
+int32_t pad_hw(const litecast::Node& n, int32_t t, int64_t top, int64_t bottom, int64_t left, int64_t right,
+               int8_t code) {
+  if (top == 0 && bottom == 0 && left == 0 && right == 0) return t;
+  litecast::TensorInfo info = n.tensor_info(t);
+  QParams q = tensor_q(n, t);
   std::vector<int64_t> shape = info.shape;
   shape[1] += top + bottom;
   shape[2] += left + right;
   int32_t y = q_tensor(n, shape, q);
-  int32_t paddings = n.const_i32({4, 2}, p);
+  int32_t paddings = hw_paddings(n, top, bottom, left, right);
   if (code == q.zero_point) {
     n.op(LC_OP_PAD, {t, paddings}, {y});  // quantized PAD fills with the zero point
   } else {
@@ -166,11 +170,15 @@ const char* place_windows(const litecast::Node& n, int32_t& t, std::array<Axis, 
   if (a[0].valid() && a[1].valid()) return "VALID";
   if (a[0].same() && a[1].same()) return "SAME";
   t = pad_hw(n, t, a[0].before, a[0].after(), a[1].before, a[1].after(), code);
+  absorb_padding(a);
+  return "VALID";
+}
+
+void absorb_padding(std::array<Axis, 2>& a) {
   for (Axis& ax : a) {
     ax.in += ax.before + ax.after();
     ax.before = 0;
   }
-  return "VALID";
 }
 
 std::vector<float> floats_or_empty(const litecast::Node& n, int i) {

@@ -188,6 +188,20 @@ class AddScalarRelu(nn.Module):
         return torch.ops.quantized.mul_relu(a, y, 0.02, 0)
 
 
+def affine(mod):
+    """A normalization module with seeded random affine parameters (not ones and zeros)."""
+
+    def make():
+        m = mod()
+        g = torch.Generator().manual_seed(7)
+        with torch.no_grad():
+            m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+            m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.5)
+        return m
+
+    return make
+
+
 class Fn(nn.Module):
     """aten ops applied to quantized tensors (after a conv, so they see real quantization)."""
 
@@ -284,6 +298,13 @@ FIXTURES = {
     "q_batch_norm2d": fixture(lambda: nn.BatchNorm2d(4), X),
     "q_batch_norm2d_relu": fixture(lambda: Seq(nn.BatchNorm2d(4), nn.ReLU()), X, fuse=[["0", "1"]]),
     "q_batch_norm1d": fixture(lambda: BatchNorm1dOp(6), (4, 6, 20)),
+    # quantized::layer_norm / group_norm / instance_norm: float between DEQUANTIZE and QUANTIZE
+    "q_layer_norm": fixture(with_conv(affine(lambda: nn.LayerNorm([12, 12]))), X),
+    "q_layer_norm_last_dim": fixture(lambda: Seq(nn.Linear(16, 24), affine(lambda: nn.LayerNorm(24))()), (2, 5, 16)),
+    "q_group_norm": fixture(with_conv(affine(lambda: nn.GroupNorm(2, 8))), X),
+    "q_instance_norm2d": fixture(with_conv(affine(lambda: nn.InstanceNorm2d(8, affine=True))), X),
+    "q_instance_norm1d": fixture(lambda: Seq(nn.Conv1d(4, 6, 3, padding=1), affine(lambda: nn.InstanceNorm1d(6, affine=True))()),
+                                 (2, 4, 20)),
     # activations
     "q_relu": fixture(with_conv(nn.ReLU), X),
     "q_relu6": fixture(with_conv(nn.ReLU6), X),
@@ -315,6 +336,17 @@ FIXTURES = {
     "q_adaptive_avg_pool2d": fixture(after_conv(lambda x: F.adaptive_avg_pool2d(x, 1)), X),
     "q_adaptive_avg_pool2d_4": fixture(after_conv(lambda x: F.adaptive_avg_pool2d(x, 4)), X),
     "q_avg_pool2d": fixture(after_conv(lambda x: F.avg_pool2d(x, 2)), X),
+    # avg_pool2d's divisor rules: SAME-placed without the padding (int8), padding counted
+    # (zero-point PAD + VALID, int8), the rest in float between DEQUANTIZE and QUANTIZE
+    "q_avg_pool2d_same_exclude_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=False)),
+                                             X),
+    "q_avg_pool2d_include_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1)), X),
+    "q_avg_pool2d_exclude_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)), X),
+    "q_avg_pool2d_ceil_include_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)), X),
+    "q_avg_pool2d_ceil_exclude_pad": fixture(after_conv(lambda x: F.avg_pool2d(x, (3, 2), (2, 3), (1, 0), True,
+                                                                               False)), (1, 4, 11, 13)),
+    "q_avg_pool2d_divisor": fixture(after_conv(lambda x: F.avg_pool2d(x, 3, 2, 1, divisor_override=5)), X),
+    "q_avg_pool2d_divisor_valid": fixture(after_conv(lambda x: F.avg_pool2d(x, 2, divisor_override=6)), X),
     "q_mean": fixture(after_conv(lambda x: x.mean((2, 3))), X),
     "q_upsample_nearest": fixture(after_conv(lambda x: F.interpolate(x, scale_factor=2, mode="nearest")), X),
     "q_upsample_bilinear": fixture(after_conv(lambda x: F.interpolate(x, scale_factor=2, mode="bilinear")), X),
