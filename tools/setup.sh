@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Installs what litecast needs on Debian 12: build dependencies from Debian, the test
-# oracle (LiteRT + the `tflite` parser) from PyPI into .venv. Idempotent: a ready machine
-# passes through in about a second.
+# Installs what litecast needs on Debian 12: build tools and libraries from Debian; torch 2.x
+# (whose LibTorch the host links), the test oracle (LiteRT + the `tflite` parser) and the
+# fixtures' Python packages from PyPI into .venv, pinned in tools/python-requirements.txt.
+# Idempotent: a ready machine passes through in about a second.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+requirements="$here/tools/python-requirements.txt"
 
-debs=(build-essential cmake ninja-build pkg-config
-      libtorch-dev libflatbuffers-dev flatbuffers-compiler
+debs=(build-essential cmake ninja-build pkg-config ccache
+      libflatbuffers-dev flatbuffers-compiler
       libboost-dev libboost-program-options-dev libboost-filesystem-dev
       libfmt-dev libgtest-dev libyaml-cpp-dev nlohmann-json3-dev
-      python3-torch python3-torchvision python3-venv python3-sklearn python3-yaml
-      clang-format binutils)
+      python3-venv clang-format binutils)
 
 missing=()
 for p in "${debs[@]}"; do
@@ -24,24 +25,28 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Debian's Python, not whatever `python3` comes first on PATH. A .venv from an earlier layout
+# (one that saw Debian's torch 1.13 through --system-site-packages) is replaced.
 venv="$here/.venv"
-if [ ! -x "$venv/bin/python" ]; then
-  /usr/bin/python3 -m venv --system-site-packages "$venv"
+if [ -f "$venv/pyvenv.cfg" ] && grep -q "include-system-site-packages = true" "$venv/pyvenv.cfg"; then
+  echo "setup: replacing $venv (it used the system's packages)"
+  rm -rf "$venv"
 fi
-if ! "$venv/bin/python" -c "import tflite, numpy; assert int(numpy.__version__.split('.')[0]) < 2; from ai_edge_litert.interpreter import Interpreter" 2>/dev/null &&
-   ! "$venv/bin/python" -c "import tflite, numpy; assert int(numpy.__version__.split('.')[0]) < 2; from tflite_runtime.interpreter import Interpreter" 2>/dev/null; then
-  echo "setup: installing the LiteRT oracle into $venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check "numpy<2" tflite
-  "$venv/bin/pip" install -q --disable-pip-version-check "numpy<2" ai-edge-litert ||
-    "$venv/bin/pip" install -q --disable-pip-version-check "numpy<2" tflite-runtime
+if [ ! -x "$venv/bin/python" ]; then
+  /usr/bin/python3 -m venv "$venv"
+fi
+stamp="$venv/.litecast-requirements"
+if ! cmp -s "$requirements" "$stamp"; then
+  echo "setup: installing $(grep -E '^torch==' "$requirements") and the test oracle into $venv (about 3 GB on a new machine)"
+  start=$(date +%s)
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
+  echo "setup: PyPI packages installed in $(( $(date +%s) - start )) s; .venv is $(du -sh "$venv" | cut -f1)"
 fi
 # The oracle must be usable: fail loudly rather than let tests skip.
 "$venv/bin/python" - <<'PY'
 import numpy, torch, tflite
-assert int(numpy.__version__.split('.')[0]) < 2, numpy.__version__
-try:
-    from ai_edge_litert.interpreter import Interpreter
-except ImportError:
-    from tflite_runtime.interpreter import Interpreter
-torch.zeros(2).numpy()
+from ai_edge_litert.interpreter import Interpreter
+assert torch.__version__.startswith("2."), torch.__version__
+torch.from_numpy(numpy.zeros(2, dtype=numpy.float32)).numpy()
 PY
