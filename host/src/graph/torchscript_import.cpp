@@ -1,5 +1,7 @@
 #include "graph/torchscript_import.hpp"
 
+#include "graph/torch_message.hpp"
+
 #include <litecast/error.hpp>
 
 #include <torch/csrc/jit/passes/constant_propagation.h>
@@ -19,13 +21,6 @@
 namespace litecast::graph {
 
 namespace {
-
-// The first line of a LibTorch error, without its C++ backtrace.
-std::string first_line(const std::string& what) {
-  std::string s = what.substr(0, what.find('\n'));
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
 
 void flatten_outputs(torch::jit::Graph& g, torch::jit::Value* v, std::vector<torch::jit::Value*>& out) {
   torch::jit::Node* n = v->node();
@@ -70,10 +65,8 @@ torch::jit::Module load_module(const std::string& path) {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();
     return m;
-  } catch (const c10::Error& e) {
-    throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, first_line(e.what_without_backtrace())));
   } catch (const std::exception& e) {
-    throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, first_line(e.what())));
+    throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, torch_message(e)));
   }
 }
 
@@ -97,10 +90,8 @@ ImportedGraph import_torchscript(const std::string& path) {
     out.fake_quant = match_fake_quant_weights(*out.graph, fake_quant);
   } catch (const Error&) {
     throw;
-  } catch (const c10::Error& e) {
-    throw Error(fmt::format("{}: cannot freeze or simplify: {}", path, first_line(e.what_without_backtrace())));
   } catch (const std::exception& e) {
-    throw Error(fmt::format("{}: cannot freeze or simplify: {}", path, first_line(e.what())));
+    throw Error(fmt::format("{}: cannot freeze or simplify: {}", path, torch_message(e)));
   }
   auto inputs = out.graph->inputs();
   for (size_t i = 1; i < inputs.size(); ++i) out.inputs.push_back(inputs[i]);  // 0 is self

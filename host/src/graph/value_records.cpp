@@ -1,5 +1,6 @@
 #include "graph/value_records.hpp"
 
+#include "graph/torch_message.hpp"
 #include "graph/torchscript_import.hpp"
 
 #include <litecast/error.hpp>
@@ -19,8 +20,6 @@ bool is_shape_query(c10::Symbol kind) {
       c10::aten::len,  c10::aten::__is__, c10::aten::__isnot__};
   return queries.count(kind) > 0;
 }
-
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 void run_structural(torch::jit::Node* n, torch::jit::Stack& stack) {
   const auto kind = n->kind();
@@ -285,10 +284,8 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
         throw;
       } catch (const std::exception& e) {
         if (meta && !constant) return false;  // not even the fallbacks worked: run all for real
-        std::string why = dynamic_cast<const c10::Error*>(&e) ? dynamic_cast<const c10::Error*>(&e)->what_without_backtrace()
-                                                               : e.what();
         throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", describe_node(n),
-                                first_line(why)));
+                                torch_message(e)));
       }
     }
     if (stack.size() != n->outputs().size())

@@ -1,5 +1,7 @@
 #include "prune/flat_graph.hpp"
 
+#include "graph/torch_message.hpp"
+
 #include <litecast/error.hpp>
 
 #include <fmt/format.h>
@@ -206,7 +208,7 @@ class Runner {
     } catch (const c10::Error& e) {
       throw Error(fmt::format("{}: {} failed on the example input (wrong --input-shape?): {}",
                               scope.empty() ? "<model>" : scope, kind.toQualString(),
-                              error_line(e.what_without_backtrace())));
+                              graph::torch_message(e.what_without_backtrace())));
     }
     if (stack.size() != n->outputs().size())
       throw Error(fmt::format("{}: {} produced {} values, expected {}", scope, kind.toQualString(), stack.size(),
@@ -233,13 +235,6 @@ class Runner {
 };
 
 }  // namespace
-
-std::string error_line(const std::string& message) {
-  // TorchScript interpreter errors carry two tracebacks before the actual error.
-  const size_t at = message.rfind("RuntimeError: ");
-  const std::string tail = at == std::string::npos ? message : message.substr(at + 14);
-  return tail.substr(0, tail.find('\n'));
-}
 
 FlatGraph run_flat(const torch::jit::Module& module, const std::vector<at::Tensor>& inputs) {
   torch::NoGradGuard no_grad;

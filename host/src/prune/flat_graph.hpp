@@ -52,9 +52,6 @@ struct FlatGraph {
   std::vector<int> outputs;  // the model's outputs
 };
 
-// The line that says what went wrong in a LibTorch error message.
-std::string error_line(const std::string& message);
-
 // Runs `module.forward` on `inputs` node by node (no autograd); throws litecast::Error naming
 // the node that failed or the construct that is not supported (control flow).
 FlatGraph run_flat(const torch::jit::Module& module, const std::vector<at::Tensor>& inputs);

@@ -5,6 +5,7 @@
 // and run the result before renaming it into place.
 #include "prune/channel_groups.hpp"
 #include "prune/flat_graph.hpp"
+#include "graph/torch_message.hpp"
 
 #include <litecast/error.hpp>
 #include <litecast/prune.hpp>
@@ -291,7 +292,7 @@ void save_verified(torch::jit::Module& module, const std::vector<at::Tensor>& in
     module.save(tmp);
   } catch (const c10::Error& e) {
     fail(fmt::format("{}: cannot write the pruned model: {}", output_path,
-                     pruning::error_line(e.what_without_backtrace())));
+                     graph::torch_message(e.what_without_backtrace())));
   }
   try {
     torch::NoGradGuard no_grad;
@@ -311,7 +312,7 @@ void save_verified(torch::jit::Module& module, const std::vector<at::Tensor>& in
       fail("internal: pruning changed the model's state_dict keys (please report this)");
   } catch (const c10::Error& e) {
     fail(fmt::format("internal: the pruned model does not run: {} (please report this)",
-                     pruning::error_line(e.what_without_backtrace())));
+                     graph::torch_message(e.what_without_backtrace())));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, output_path, ec);
@@ -374,7 +375,7 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
     module = torch::jit::load(model_path);
   } catch (const c10::Error& e) {
     throw Error(
-        fmt::format("{}: not a TorchScript model: {}", model_path, pruning::error_line(e.what_without_backtrace())));
+        fmt::format("{}: not a TorchScript model: {}", model_path, graph::torch_message(e.what_without_backtrace())));
   }
   torch::manual_seed(1);
   std::vector<at::Tensor> inputs;
