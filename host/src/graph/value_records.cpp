@@ -16,8 +16,9 @@ namespace {
 // Queries whose result is fixed by static shapes even when the tensor itself is not constant.
 bool is_shape_query(c10::Symbol kind) {
   static const std::unordered_set<c10::Symbol> queries = {
-      c10::aten::size, c10::aten::dim, c10::Symbol::fromQualString("aten::numel"), c10::prim::dtype, c10::prim::device, c10::prim::layout,
-      c10::aten::len,  c10::aten::__is__, c10::aten::__isnot__};
+      c10::aten::size,  c10::aten::dim,    c10::Symbol::fromQualString("aten::numel"),
+      c10::prim::dtype, c10::prim::device, c10::prim::layout,
+      c10::aten::len,   c10::aten::__is__, c10::aten::__isnot__};
   return queries.count(kind) > 0;
 }
 
@@ -38,7 +39,8 @@ void run_structural(torch::jit::Node* n, torch::jit::Stack& stack) {
     auto list = stack.back().toListRef();
     std::vector<c10::IValue> elems(list.begin(), list.end());
     if (elems.size() != n->outputs().size())
-      throw Error(fmt::format("{}: unpacks {} values from a list of {}", describe_node(n), n->outputs().size(), elems.size()));
+      throw Error(
+          fmt::format("{}: unpacks {} values from a list of {}", describe_node(n), n->outputs().size(), elems.size()));
     stack.clear();
     stack.insert(stack.end(), elems.begin(), elems.end());
   } else if (kind == c10::prim::TupleUnpack) {
@@ -289,7 +291,8 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
       }
     }
     if (stack.size() != n->outputs().size())
-      throw Error(fmt::format("{}: produced {} values for {} outputs", describe_node(n), stack.size(), n->outputs().size()));
+      throw Error(
+          fmt::format("{}: produced {} values for {} outputs", describe_node(n), stack.size(), n->outputs().size()));
     for (size_t o = 0; o < stack.size(); ++o) {
       const torch::jit::Value* out = n->outputs()[o];
       ValueRecord& r = records_[out];
