@@ -1,4 +1,4 @@
-// `litecast convert model.pt -o model.tflite`. Option names follow the seed converter's
+// `litecast convert model.pt -o model.tflite`. Option names follow TinyNeuralNetwork's converter's
 // parameters with dashes (nchw_transpose -> --nchw-transpose).
 #include "cli.hpp"
 
@@ -63,8 +63,8 @@ constexpr SeedValue kSeedValues[] = {
      "type)"},
 };
 
-// Weight conversions of the float model (docs/quantization.md); the seed's names with dashes,
-// plus the short aliases. The seed's hybrid_conv and hybrid_asymmetric_inputs default to on,
+// Weight conversions of the float model (docs/quantization.md); TinyNeuralNetwork's names with dashes,
+// plus the short aliases. TinyNeuralNetwork's hybrid_conv and hybrid_asymmetric_inputs default to on,
 // so they come with --no-... switches.
 struct WeightFlags {
   bool dynamic = false, dynamic_alias = false, per_channel = false, no_asym = false, asym = false;
@@ -79,12 +79,12 @@ struct WeightFlags {
                                                                       "alias of --hybrid-quantization-from-float")(
         "hybrid-per-channel", po::bool_switch(&per_channel),
         "dynamic range: convolutions get one weight scale per output channel (default: one per tensor; "
-        "FULLY_CONNECTED stays per tensor, as in the seed)")(
+        "FULLY_CONNECTED stays per tensor, as in TinyNeuralNetwork)")(
         "hybrid-asymmetric-inputs", po::bool_switch(&asym),
         "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as the seed)")(
         "no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym), "dynamic range: symmetric input quantization")(
         "hybrid-conv", po::bool_switch(&conv),
-        "dynamic range covers CONV_2D and DEPTHWISE_CONV_2D too (the default, as the seed's hybrid_conv)")(
+        "dynamic range covers CONV_2D and DEPTHWISE_CONV_2D too (the default, as TinyNeuralNetwork's hybrid_conv)")(
         "no-hybrid-conv", po::bool_switch(&no_conv), "dynamic range: only FULLY_CONNECTED, convolutions stay float")(
         "dynamic-exclude", po::value(&exclude)->composing(),
         "dynamic range: leave float an op type (CONV_2D) or the op writing or weighing a tensor of that name "

@@ -1,4 +1,4 @@
-// The pruning config: the seed's two forms, the extra options, errors that name the key, and
+// The pruning config: TinyNeuralNetwork's two forms, the extra options, errors that name the key, and
 // the written per-layer form read back.
 #include <litecast/error.hpp>
 #include <litecast/prune.hpp>

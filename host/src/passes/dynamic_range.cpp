@@ -1,4 +1,4 @@
-// dynamic_range_quantize: the seed's hybrid_quantization_from_float. TFLite's hybrid kernels
+// dynamic_range_quantize: TinyNeuralNetwork's hybrid_quantization_from_float. TFLite's hybrid kernels
 // take int8 weights with float32 activations: they quantize each input row on the fly
 // (asymmetrically when the operator asks for it), multiply in int8 and rescale to float32.
 // Weights: symmetric, values in [-127, 127], zero point 0, scale max|w| / 127 over the tensor
@@ -143,7 +143,7 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
       continue;
     }
     const int32_t w = op.inputs[1];
-    // FULLY_CONNECTED stays per-tensor, as in the seed: its per-channel hybrid kernel is
+    // FULLY_CONNECTED stays per-tensor, as in TinyNeuralNetwork: its per-channel hybrid kernel is
     // version 12, which runtimes before TFLite 2.17 refuse.
     const bool per_channel = o.per_channel && op.builtin_code != LC_OP_FULLY_CONNECTED;
     const int32_t axis = per_channel ? channel_axis(op.builtin_code) : -1;

@@ -1,4 +1,4 @@
-// float16_quantize: the seed's float16_quantization in TFLite's float16 format. A FLOAT16
+// float16_quantize: TinyNeuralNetwork's float16_quantization in TFLite's float16 format. A FLOAT16
 // constant read by a DEQUANTIZE op, whose float32 output the former readers take. LiteRT
 // evaluates a DEQUANTIZE of a constant once, at preparation, so kernels still see a constant
 // float32 tensor (CPU) while the file stores half the bytes; GPU delegates read FLOAT16 directly.

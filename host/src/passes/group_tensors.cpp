@@ -1,4 +1,4 @@
-// group_tensors: the seed's group_tensors. Converters emit one constant per use (a quantized
+// group_tensors: TinyNeuralNetwork's group_tensors. Converters emit one constant per use (a quantized
 // LSTM's gate tensors, a bias folded twice, a weight shared by two layers traced twice); the
 // file then stores the same bytes several times. Constants equal in type, shape, quantization
 // and data become the first of them; every reader is rewired, and compact() drops the rest.

@@ -34,7 +34,7 @@ PassResult to_uint8(ModelGraph& g);
 // between int8 and uint8 when the model computes in the other type.
 PassResult fuse_quant_dequant(ModelGraph& g, int32_t io_type);
 
-// The quantization options by the seed's names (quantize_target_type, fuse_quant_dequant,
+// The quantization options by TinyNeuralNetwork's names (quantize_target_type, fuse_quant_dequant,
 // quantize_input_output_type, rewrite_quantizable), validated: a bad value is an error naming
 // the option. `qat`: the model has fake-quant nodes, whose graphs always fold.
 struct QuantizedRewrites {

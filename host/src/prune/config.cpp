@@ -1,4 +1,4 @@
-// The pruning configuration in the seed's YAML format: reading with validation (every error
+// The pruning configuration in TinyNeuralNetwork's YAML format: reading with validation (every error
 // names the file and the key), and writing back the full per-layer form.
 #include <litecast/error.hpp>
 #include <litecast/prune.hpp>

@@ -48,15 +48,17 @@ float torch_scale(int64_t in, int64_t out, double scale) {
   return scale > 0 ? static_cast<float>(1.0 / scale) : static_cast<float>(in) / static_cast<float>(out);
 }
 
-// As PyTorch's kernel for contiguous NCHW tensors samples; 'nearest-exact' at pixel centres.
-// (Its channels-last kernel instead copies when the size is kept and halves the index when it
-// doubles, whatever the scale factor says; a 1-channel tensor may take that path.)
+// As PyTorch 2.x samples: 'nearest' copies when the size is kept and halves the index when it
+// doubles, whatever the scale factor says, and otherwise floors o / scale_factor; 'nearest-exact'
+// samples at pixel centres.
 std::vector<int32_t> torch_nearest(int64_t in, int64_t out, double scale, bool exact) {
   const float s = torch_scale(in, out, scale);
   const float offset = exact ? 0.5f : 0.0f;
   std::vector<int32_t> src;
   for (int64_t o = 0; o < out; ++o) {
-    const int64_t i = static_cast<int64_t>(std::floor((static_cast<float>(o) + offset) * s));
+    int64_t i = static_cast<int64_t>(std::floor((static_cast<float>(o) + offset) * s));
+    if (!exact && out == in) i = o;
+    if (!exact && out == 2 * in) i = o / 2;
     src.push_back(static_cast<int32_t>(std::min<int64_t>(i, in - 1)));
   }
   return src;

@@ -19,7 +19,7 @@ struct ConvertOptions {
   std::vector<std::vector<int64_t>> input_shapes;
   // "float32" (default), "float64", "int64", "int32", "bool", ...; one per input or empty.
   std::vector<std::string> input_dtypes;
-  // 4-D inputs and outputs become NHWC (the seed's nchw_transpose, default on).
+  // 4-D inputs and outputs become NHWC (TinyNeuralNetwork's nchw_transpose, default on).
   bool nchw_transpose = true;
   // Per input/output overrides of nchw_transpose, in order; nullopt: follow nchw_transpose.
   std::vector<std::optional<bool>> input_transpose;
@@ -28,11 +28,11 @@ struct ConvertOptions {
   int optimize = 3;
   // Graph passes to skip by name (remove_identities, fold_constants, sink_transposes, ...).
   std::vector<std::string> disabled_passes;
-  // Converter options by the seed's parameter names ("group_conv_rewrite" -> "1"), readable
+  // Converter options by TinyNeuralNetwork's parameter names ("group_conv_rewrite" -> "1"), readable
   // by plugins through host->get_option.
   std::map<std::string, std::string> options;
   // Conversions of the final float graph, after the graph passes (docs/quantization.md).
-  // Field names are the seed's converter parameters.
+  // Field names are TinyNeuralNetwork's converter parameters.
   struct Weights {
     bool hybrid_quantization_from_float = false;  // dynamic range: int8 weights, float activations
     bool hybrid_per_channel = false;              // convolutions: one weight scale per output channel

@@ -16,7 +16,7 @@
 
 namespace litecast {
 
-// The pruning configuration in the seed's YAML format:
+// The pruning configuration in TinyNeuralNetwork's YAML format:
 //   sparsity: 0.25                      # or a map: {default: 0.25, features.3.conv.0.0: 0.5}
 //   metrics: l2_norm                    # random, l1_norm, l2_norm, fpgm, or a plugin's metric
 //   multiple: 8                         # kept channels rounded up to a multiple (default 1)
