@@ -5,8 +5,10 @@
 #include <litecast/error.hpp>
 #include <litecast/version.hpp>
 
+#include <c10/util/Exception.h>
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -30,6 +32,14 @@ const std::map<std::string, Command>& commands() {
   };
   return c;
 }
+
+// LibTorch's warnings are about the calls litecast makes (deprecations of quantized tensor
+// constructors, TorchScript itself), not about the user's model: they are dropped unless
+// LITECAST_TORCH_WARNINGS is set.
+class DropTorchWarnings : public c10::WarningHandler {
+ public:
+  void process(const c10::Warning&) override {}
+};
 
 void usage(std::ostream& out) {
   out << "usage: litecast <command> [options]\n\ncommands:\n";
@@ -76,6 +86,8 @@ int main(int argc, char** argv) {
     std::cout << "litecast " << LITECAST_VERSION << " (plugin ABI " << LC_ABI_MAJOR << "." << LC_ABI_MINOR << ")\n";
     return kExitOk;
   }
+  static DropTorchWarnings drop;
+  if (!std::getenv("LITECAST_TORCH_WARNINGS")) c10::WarningUtils::set_warning_handler(&drop);
   auto it = commands().find(args[0]);
   if (it == commands().end()) {
     std::cerr << "litecast: unknown command '" << args[0] << "' (see litecast --help)\n";

@@ -103,9 +103,11 @@ class SdkTest:
 
     def installed_rpath(self):
         want = "$ORIGIN/../" + self.a.libdir
-        paths = dynamic_entries(self.cli, "RUNPATH") + dynamic_entries(self.cli, "RPATH")
-        if paths != [want]:
-            raise Failure(f"bin/litecast has RPATH/RUNPATH {paths}, expected ['{want}'] "
+        entries = dynamic_entries(self.cli, "RUNPATH") + dynamic_entries(self.cli, "RPATH")
+        paths = [p for e in entries for p in e.split(":")]
+        # The engine library first, then LibTorch's directory (the torch wheel's lib/).
+        if len(paths) != 2 or paths[0] != want or not os.path.exists(os.path.join(paths[1], "libtorch_cpu.so")):
+            raise Failure(f"bin/litecast has RPATH/RUNPATH {paths}, expected ['{want}', <torch's lib/>] "
                           f"(the engine library installs into {self.a.libdir}/)")
         ldd = run(["ldd", self.cli]).stdout
         m = re.search(r"liblitecast\.so\S*\s+=>\s+(\S+)", ldd)
