@@ -1,4 +1,6 @@
 """The torchvision zoo with random weights (fixed seeds) and an nn.TransformerEncoder.
+vit_b_16_grad is vit_b_16 traced with autograd on: torch 2.x then emits
+aten::scaled_dot_product_attention instead of the fused aten::_native_multi_head_attention.
 
 BatchNorm statistics are randomised too: with the default (mean 0, var 1) a folding bug
 would go unnoticed. These are run by tests/e2e/test_zoo.py (not by the per-family tests):
@@ -55,5 +57,6 @@ FIXTURES = {
     "regnet_x_400mf": (torchvision("regnet_x_400mf"), IMAGE),
     "convnext_tiny": (torchvision("convnext_tiny"), IMAGE),
     "vit_b_16": (torchvision("vit_b_16"), IMAGE),
+    "vit_b_16_grad": (torchvision("vit_b_16"), IMAGE, {"grad": True}),
     "transformer_encoder": (TransformerEncoder, [(2, 10, 64)]),
 }
