@@ -23,9 +23,19 @@ def randomize_norms(model):
     return model
 
 
+def randomize_zero_linears(model):
+    """vit_b_16 starts with a zero classifier head: its output would be all zeros, and a test
+    comparing zeros with zeros shows nothing. Zero-initialized linear layers get random weights."""
+    g = torch.Generator().manual_seed(2)
+    for mod in model.modules():
+        if isinstance(mod, nn.Linear) and not mod.weight.detach().any():
+            mod.weight.data.copy_(torch.randn(mod.weight.shape, generator=g) * 0.02)
+    return model
+
+
 def torchvision(name, **kwargs):
     def make():
-        return randomize_norms(getattr(tvm, name)(weights=None, **kwargs))
+        return randomize_zero_linears(randomize_norms(getattr(tvm, name)(weights=None, **kwargs)))
     make.__name__ = name
     return make
 
