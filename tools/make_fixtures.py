@@ -1,12 +1,15 @@
 """Makes the TorchScript fixtures the tests convert: models with random weights and fixed
-seeds, traced with Debian's torch (the same LibTorch version as the host).
+seeds, traced with the torch in .venv (the same LibTorch version as the host).
 
 Fixtures live in tests/e2e/models/<family>.py, each module with a dict
     FIXTURES = {name: (factory, [input, ...])}
 where an input is a shape tuple (float32) or a dict {"shape": [...], "dtype": "int64",
 "high": 10} (integers drawn from [0, high)), and optionally per fixture a third element,
 a dict of options: {"rel_tol": 1e-3} (looser float tolerance, say why in the module),
-{"strict": False} (trace with strict=False).
+{"strict": False} (trace with strict=False), {"grad": True} (trace with autograd on instead of
+under torch.no_grad(): torch 2.x then traces nn.MultiheadAttention and the nn.Transformer layers
+into aten::scaled_dot_product_attention rather than their fused fast-path ops; traced with
+check_trace=False, as the check re-traces under no_grad).
 
 Usage: make_fixtures.py OUTDIR [--exclude-family F ...] [NAME ...]
 Writes OUTDIR/NAME.pt, OUTDIR/NAME.json (inputs and options) and OUTDIR/index.json
@@ -67,13 +70,16 @@ def make(out_dir, name, entry):
     specs = [input_spec(i) for i in inputs]
     g = torch.Generator().manual_seed(0)
     examples = tuple(example(s, g) for s in specs)
-    with torch.no_grad():
-        traced = torch.jit.trace(model, examples, strict=options.get("strict", True))
+    grad = options.get("grad", False)
+    # The trace check re-runs the model under no_grad, where those layers take the fast path
+    # and the graphs differ: a model traced with autograd on is traced without the check.
+    with torch.set_grad_enabled(grad):
+        traced = torch.jit.trace(model, examples, strict=options.get("strict", True), check_trace=not grad)
     pt = os.path.join(out_dir, name + ".pt")
     traced.save(f"{pt}.{os.getpid()}.tmp")
     os.replace(f"{pt}.{os.getpid()}.tmp", pt)
     write_json(os.path.join(out_dir, name + ".json"),
-               {"inputs": specs, **{k: v for k, v in options.items() if k != "strict"}})
+               {"inputs": specs, **{k: v for k, v in options.items() if k not in ("strict", "grad")}})
 
 
 def main(argv):

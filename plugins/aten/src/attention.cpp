@@ -1,8 +1,8 @@
-// The fused transformer ops torch 1.13 traces nn.MultiheadAttention and
-// nn.TransformerEncoderLayer into (eval, batch_first): aten::_native_multi_head_attention and
+// The fused transformer ops torch traces nn.MultiheadAttention and nn.TransformerEncoderLayer
+// into (eval, batch_first; torch 2.x only under no_grad): aten::_native_multi_head_attention and
 // aten::_transformer_encoder_layer_fwd, decomposed into FULLY_CONNECTED projections,
 // RESHAPE/TRANSPOSE to heads, BATCH_MATMUL, SOFTMAX and the layer-norm decomposition.
-// Weights must be constants (a frozen model); the one mask supported is the key padding mask.
+// Weights must be constants (a frozen model); masks: key padding, attention, or both merged.
 #include "math_emit.hpp"
 
 #include <cmath>
@@ -43,17 +43,25 @@ struct Attention {
   int32_t weights;  // softmax probabilities [B, H, L, S]
 };
 
-// scores [B, H, L, S] with -inf where the key padding mask [B, S] is true (a fully masked row
-// gives NaN, as in PyTorch). The only mask the fused ops see in 1.13: the fast paths refuse
-// attn_mask and src_mask.
+// scores [B, H, L, S] with the mask applied: a boolean mask puts -inf where it is true (PyTorch's
+// convention for these ops), a float mask is added. torch 1.13 passes the key padding mask as
+// bool; torch 2.x turns it into a float mask of 0 and -inf first. mask_type says which mask it
+// is: 0 an attention mask [L, S], 1 a key padding mask [B, S], 2 both merged [B, H, L, S]. A
+// fully masked row gives NaN, as in PyTorch.
 int32_t masked(const litecast::Node& n, int32_t scores, const AttentionInputs& a) {
   if (n.is_none(a.mask)) return scores;
   litecast::TensorInfo m = n.info(a.mask);
   std::vector<int64_t> s = n.tensor_info(scores).shape;
-  if (n.is_none(a.mask_type) || n.i64(a.mask_type) != 1 || m.dtype != LC_BOOL ||
-      m.shape != std::vector<int64_t>{s[0], s[3]})
-    n.decline("masks other than a boolean key padding mask [batch, source length]");
-  int32_t mask = reshape(n, n.input(a.mask), {s[0], 1, 1, s[3]});
+  int64_t type = n.is_none(a.mask_type) ? -1 : n.i64(a.mask_type);
+  int32_t mask = n.input(a.mask);
+  if (type == 1 && m.shape == std::vector<int64_t>{s[0], s[3]})
+    mask = reshape(n, mask, {s[0], 1, 1, s[3]});
+  else if (!(type == 0 && m.shape == std::vector<int64_t>{s[2], s[3]}) && !(type == 2 && m.shape == s))
+    n.decline(
+        "masks other than a key padding mask [batch, source length], an attention mask [target, source] or "
+        "both merged [batch, heads, target, source]");
+  if (m.dtype == LC_FLOAT32) return emit_binary(n, LC_OP_ADD, scores, mask);
+  if (m.dtype != LC_BOOL) n.decline("boolean or float32 masks only");
   int32_t y = n.add_tensor(LC_FLOAT32, s);
   n.op(LC_OP_SELECT_V2, {mask, scalar_f32(n, -std::numeric_limits<float>::infinity()), scores}, {y});
   return y;
@@ -144,11 +152,14 @@ void transformer_encoder_layer(litecast::Node& n) {
 }  // namespace
 
 const Family family([](litecast::Registrar& r) {
-  r.translator("aten::_native_multi_head_attention", kPriority,
-               "float32 [B, T, E]; constant weights; bool key padding mask; need_weights (averaged or per head)",
-               native_multi_head_attention);
+  r.translator(
+      "aten::_native_multi_head_attention", kPriority,
+      "float32 [B, T, E]; constant weights; bool or float key padding / attention mask; need_weights (averaged or "
+      "per head)",
+      native_multi_head_attention);
   r.translator("aten::_transformer_encoder_layer_fwd", kPriority,
-               "float32 [B, T, E]; constant weights; bool key padding mask; relu or exact gelu; norm_first either way",
+               "float32 [B, T, E]; constant weights; bool or float key padding / attention mask; relu or exact gelu; "
+               "norm_first either way",
                transformer_encoder_layer);
 });
 

@@ -1,10 +1,11 @@
 // Normalization layers as exact decompositions: batch_norm (inference: one MUL and one ADD
 // with per-channel constants; training or missing running stats: batch statistics),
 // layer_norm, group_norm, instance_norm. Statistics use MEAN, SUB, MUL, MEAN, ADD eps, RSQRT
-// in float32, as PyTorch's CPU kernels do (biased variance).
+// in float32, as PyTorch's CPU kernels do (biased variance); rms_norm MUL, MEAN, ADD eps, RSQRT.
 #include "math_emit.hpp"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace aten {
@@ -103,19 +104,42 @@ void instance_norm(litecast::Node& n) {
   n.output(0, y);
 }
 
-// layer_norm(input, normalized_shape, weight, bias, eps, cudnn): statistics over the last dims.
-void layer_norm(litecast::Node& n) {
-  litecast::TensorInfo t = n.info(0);
-  if (t.dtype != LC_FLOAT32) n.decline("float32 only");
-  std::vector<int64_t> normalized = n.ints(1);
+// How many of the input's last dims `normalized` (layer_norm's and rms_norm's normalized_shape)
+// names; declines when it does not match them.
+int last_dims(const litecast::Node& n, const litecast::TensorInfo& t, const std::vector<int64_t>& normalized) {
   int k = static_cast<int>(normalized.size());
   if (k == 0 || k > t.rank()) n.decline("normalized_shape longer than the input's shape");
   for (int i = 0; i < k; ++i)
     if (t.shape[static_cast<size_t>(t.rank() - k + i)] != normalized[static_cast<size_t>(i)])
       n.decline("normalized_shape does not match the input's last dims");
+  return k;
+}
+
+// layer_norm(input, normalized_shape, weight, bias, eps, cudnn): statistics over the last dims.
+void layer_norm(litecast::Node& n) {
+  litecast::TensorInfo t = n.info(0);
+  if (t.dtype != LC_FLOAT32) n.decline("float32 only");
+  int k = last_dims(n, t, n.ints(1));
   int32_t gamma = n.is_none(2) ? -1 : operand(n, 2, LC_FLOAT32);
   int32_t beta = n.is_none(3) ? -1 : operand(n, 3, LC_FLOAT32);
   n.output(0, emit_normalize(n, n.input(0), stat_axes(t.rank(), t.rank() - k, false), n.f64(4), gamma, beta));
+}
+
+// rms_norm(input, normalized_shape, weight=None, eps=None): x / sqrt(mean(x^2) + eps) * weight
+// over the last dims; eps None is float32's machine epsilon (torch.finfo(torch.float32).eps).
+void rms_norm(litecast::Node& n) {
+  litecast::TensorInfo t = n.info(0);
+  if (t.dtype != LC_FLOAT32) n.decline("float32 only");
+  int k = last_dims(n, t, n.ints(1));
+  double eps = n.is_none(3) ? static_cast<double>(std::numeric_limits<float>::epsilon()) : n.f64(3);
+  int32_t x = n.input(0);
+  std::vector<int64_t> axes = stat_axes(t.rank(), t.rank() - k, false);
+  int32_t mean_sq = emit_reduce(n, LC_OP_MEAN, emit_binary(n, LC_OP_MUL, x, x), axes, true);
+  int32_t inv_rms =
+      emit_unary(n, LC_OP_RSQRT, emit_binary(n, LC_OP_ADD, mean_sq, scalar_f32(n, static_cast<float>(eps))));
+  int32_t y = emit_binary(n, LC_OP_MUL, x, inv_rms);
+  if (!n.is_none(2)) y = emit_binary(n, LC_OP_MUL, y, operand(n, 2, LC_FLOAT32));
+  n.output(0, y);
 }
 
 // group_norm(input, num_groups, weight, bias, eps, cudnn): [N, C, *] viewed as [N, G, C/G * prod(*)].
@@ -141,6 +165,7 @@ const Family family([](litecast::Registrar& r) {
   r.translator("aten::instance_norm", kPriority, "float32, rank >= 2; input stats, or constant running stats",
                instance_norm);
   r.translator("aten::layer_norm", kPriority, "float32; normalized_shape = last dims; affine optional", layer_norm);
+  r.translator("aten::rms_norm", kPriority, "float32; normalized_shape = last dims; weight optional", rms_norm);
   r.translator("aten::group_norm", kPriority, "float32, rank >= 2; affine optional", group_norm);
 });
 

@@ -1,5 +1,5 @@
 """Normalization layers outside convolutions (nothing for freezing to fold them into):
-batch_norm after linear and on 3-D/4-D inputs, layer_norm, group_norm, instance_norm; and
+batch_norm after linear and on 3-D/4-D inputs, layer_norm, rms_norm, group_norm, instance_norm; and
 softmax/log_softmax over any dim. Parameters and running statistics are random so that a
 wrong channel or axis shows."""
 import torch
@@ -37,6 +37,9 @@ FIXTURES = {
     "layer_norm_two_dims": (lambda: randomized(nn.LayerNorm((5, 16))), [(2, 5, 16)]),
     "layer_norm_no_affine": (lambda: nn.LayerNorm(16, elementwise_affine=False, eps=1e-3), [(3, 16)]),
     "layer_norm_4d": (lambda: randomized(nn.LayerNorm(5)), [(2, 3, 4, 5)]),
+    "rms_norm": (lambda: randomized(nn.RMSNorm(16)), [(2, 5, 16)]),
+    "rms_norm_two_dims_eps": (lambda: randomized(nn.RMSNorm((5, 16), eps=1e-3)), [(2, 5, 16)]),
+    "rms_norm_no_weight": (lambda: nn.RMSNorm(16, elementwise_affine=False), [(3, 16)]),
     "group_norm": (lambda: randomized(nn.GroupNorm(2, 6)), [(2, 6, 4, 5)]),
     "group_norm_no_affine_3d": (lambda: nn.GroupNorm(3, 6, affine=False), [(2, 6, 7)]),
     "instance_norm_2d_affine": (lambda: randomized(nn.InstanceNorm2d(3, affine=True)), [(2, 3, 4, 5)]),

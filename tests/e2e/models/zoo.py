@@ -1,4 +1,6 @@
 """The torchvision zoo with random weights (fixed seeds) and an nn.TransformerEncoder.
+vit_b_16_grad is vit_b_16 traced with autograd on: torch 2.x then emits
+aten::scaled_dot_product_attention instead of the fused aten::_native_multi_head_attention.
 
 BatchNorm statistics are randomised too: with the default (mean 0, var 1) a folding bug
 would go unnoticed. These are run by tests/e2e/test_zoo.py (not by the per-family tests):
@@ -21,9 +23,19 @@ def randomize_norms(model):
     return model
 
 
+def randomize_zero_linears(model):
+    """vit_b_16 starts with a zero classifier head: its output would be all zeros, and a test
+    comparing zeros with zeros shows nothing. Zero-initialized linear layers get random weights."""
+    g = torch.Generator().manual_seed(2)
+    for mod in model.modules():
+        if isinstance(mod, nn.Linear) and not mod.weight.detach().any():
+            mod.weight.data.copy_(torch.randn(mod.weight.shape, generator=g) * 0.02)
+    return model
+
+
 def torchvision(name, **kwargs):
     def make():
-        return randomize_norms(getattr(tvm, name)(weights=None, **kwargs))
+        return randomize_zero_linears(randomize_norms(getattr(tvm, name)(weights=None, **kwargs)))
     make.__name__ = name
     return make
 
@@ -55,5 +67,6 @@ FIXTURES = {
     "regnet_x_400mf": (torchvision("regnet_x_400mf"), IMAGE),
     "convnext_tiny": (torchvision("convnext_tiny"), IMAGE),
     "vit_b_16": (torchvision("vit_b_16"), IMAGE),
+    "vit_b_16_grad": (torchvision("vit_b_16"), IMAGE, {"grad": True}),
     "transformer_encoder": (TransformerEncoder, [(2, 10, 64)]),
 }
