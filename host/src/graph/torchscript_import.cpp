@@ -35,6 +35,12 @@ void flatten_outputs(torch::jit::Graph& g, torch::jit::Value* v, std::vector<tor
 
 }  // namespace
 
+std::vector<torch::jit::Value*> flat_outputs(torch::jit::Graph& g) {
+  std::vector<torch::jit::Value*> out;
+  for (torch::jit::Value* v : g.outputs()) flatten_outputs(g, v, out);
+  return out;
+}
+
 std::string describe_node(const torch::jit::Node* n) {
   std::string s = n->outputs().empty() ? "" : "%" + n->output(0)->debugName() + " = ";
   s += n->kind().toQualString();
@@ -95,7 +101,7 @@ ImportedGraph import_torchscript(const std::string& path) {
   }
   auto inputs = out.graph->inputs();
   for (size_t i = 1; i < inputs.size(); ++i) out.inputs.push_back(inputs[i]);  // 0 is self
-  for (torch::jit::Value* v : out.graph->outputs()) flatten_outputs(*out.graph, v, out.outputs);
+  out.outputs = flat_outputs(*out.graph);
   return out;
 }
 

@@ -54,6 +54,15 @@ class Unsupported(nn.Module):
         return torch.relu(torch.erfinv(x * 0.5)) + 1
 
 
+class ValueIf(nn.Module):
+    """Scripted (not traced): a branch on a tensor's values, which no input shape decides."""
+
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2.0
+        return x - 1.0
+
+
 FIXTURES = {
     "mlp": (Mlp, [(4, 16)]),
     "two_in_out": (TwoInOut, [(2, 8), (2, 8)]),
@@ -61,4 +70,5 @@ FIXTURES = {
     "hardshrink": (Hardshrink, [(2, 16)]),
     "neg": (Neg, [(3, 5)]),
     "unsupported": (Unsupported, [(2, 8)]),
+    "value_if": (ValueIf, [(2, 8)], {"script": True}),
 }
