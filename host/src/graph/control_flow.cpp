@@ -4,6 +4,7 @@
 
 #include <litecast/error.hpp>
 
+#include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/lower_tuples.h>
@@ -145,6 +146,10 @@ void run_node(const Node* n, torch::jit::Stack& stack) {
     const auto elems = stack[0].toTupleRef().elements();
     if (i < 0) i += static_cast<int64_t>(elems.size());
     c10::IValue v = elems.at(static_cast<size_t>(i));
+    stack.clear();
+    stack.push_back(std::move(v));
+  } else if (kind == c10::prim::GetAttr) {
+    c10::IValue v = stack.back().toObjectRef().getAttr(n->s(c10::attr::name));
     stack.clear();
     stack.push_back(std::move(v));
   } else if (kind == c10::prim::isinstance) {
@@ -363,6 +368,80 @@ class Resolver {
   std::unordered_set<c10::Symbol> no_meta_;
 };
 
+// Whether a list may be followed through its uses: read where it is used, appended to, and
+// captured by nothing (a tuple holding it would see later appends).
+bool only_read_or_appended(const Value* list) {
+  for (const torch::jit::Use& u : list->uses()) {
+    const Node* user = u.user;
+    if (user->owningBlock() != list->node()->owningBlock()) return false;
+    if (user->kind() == c10::aten::append && u.offset == 0) continue;
+    if (user->kind() == c10::prim::TupleConstruct || user->kind() == c10::prim::ListConstruct ||
+        user->kind() == c10::prim::DictConstruct)
+      return false;
+    const c10::FunctionSchema* schema = user->maybeSchema();
+    if (schema && u.offset < schema->arguments().size()) {
+      const c10::AliasInfo* alias = schema->arguments()[u.offset].alias_info();
+      if (alias && alias->isWrite()) return false;
+    }
+  }
+  return true;
+}
+
+// In the flat graph, `xs.append(x)` on a list built by prim::ListConstruct becomes a new
+// ListConstruct with x added, which the uses after the append read (DenseNet's feature
+// lists, which RemoveListMutation leaves when the list is read between appends).
+void lower_appends(torch::jit::Graph& g) {
+  std::vector<Node*> constructs;
+  for (Node* n : g.nodes())
+    if (n->kind() == c10::prim::ListConstruct) constructs.push_back(n);
+  for (Node* construct : constructs) {
+    Value* list = construct->output();
+    if (!only_read_or_appended(list)) continue;
+    std::vector<Node*> appends;
+    for (const torch::jit::Use& u : list->uses())
+      if (u.user->kind() == c10::aten::append) appends.push_back(u.user);
+    if (appends.empty()) continue;
+    std::sort(appends.begin(), appends.end(), [](const Node* a, const Node* b) { return a->isBefore(b); });
+    Value* current = list;
+    for (Node* append : appends) {
+      std::vector<Value*> items(current->node()->inputs().begin(), current->node()->inputs().end());
+      items.push_back(append->input(1));
+      Node* grown = g.create(c10::prim::ListConstruct, items);
+      grown->output()->setType(list->type());
+      grown->setSourceRange(append->sourceRange());
+      grown->insertBefore(append);
+      const std::vector<torch::jit::Use> uses = current->uses();  // replaceInput edits the list
+      for (const torch::jit::Use& u : uses)
+        if (u.user != append && u.user->isAfter(append)) u.user->replaceInput(u.offset, grown->output());
+      if (append->outputs().size() == 1) append->output()->replaceAllUsesWith(grown->output());
+      current = grown->output();
+    }
+    for (Node* append : appends) append->destroy();
+  }
+}
+
+// Attributes that freezing left (it leaves those it cannot prove unmutated, e.g. of modules
+// picked from a ModuleList by index) become constants where they are tensors or plain values.
+void fold_attributes(torch::jit::Graph& g, const c10::IValue& self) {
+  std::unordered_map<const Value*, c10::IValue> objects;
+  objects[g.inputs()[0]] = self;
+  std::vector<Node*> reads;
+  for (Node* n : g.nodes())
+    if (n->kind() == c10::prim::GetAttr) reads.push_back(n);
+  for (Node* n : reads) {
+    auto it = objects.find(n->input());
+    if (it == objects.end() || !it->second.isObject()) continue;
+    c10::IValue v = it->second.toObjectRef().getAttr(n->s(c10::attr::name));
+    if (v.isObject()) {
+      objects[n->output()] = v;
+      continue;
+    }
+    if (v.isTensor()) v = v.toTensor().detach();
+    torch::jit::WithInsertPoint point(n);
+    if (std::optional<Value*> c = torch::jit::tryInsertConstant(g, v)) n->output()->replaceAllUsesWith(*c);
+  }
+}
+
 // Blocks, or the warnings that scripting keeps outside of them (googlenet's).
 bool needs_resolving(const torch::jit::Graph& g) {
   for (const Node* n : g.nodes())
@@ -377,6 +456,8 @@ bool resolve_control_flow(ImportedGraph& g, const std::vector<ExampleInput>& exa
   torch::NoGradGuard no_grad;  // as the reference runs: inference decides grad-mode checks
   Resolver resolver(*g.graph);
   for (const Value* v : g.graph->inputs()) resolver.set(v, Fact{Level::opaque, c10::IValue(), nullptr, false});
+  if (!g.graph->inputs().empty())  // self: the frozen module, for the attributes freezing left
+    resolver.set(g.graph->inputs()[0], Fact{Level::known, g.module._ivalue(), nullptr, false});
   for (size_t i = 0; i < g.inputs.size() && i < examples.size(); ++i) {
     const ExampleInput& e = examples[i];
     resolver.set(
@@ -385,6 +466,8 @@ bool resolve_control_flow(ImportedGraph& g, const std::vector<ExampleInput>& exa
   }
   resolver.run();
   try {
+    fold_attributes(*g.graph, g.module._ivalue());
+    lower_appends(*g.graph);
     torch::jit::RemoveListMutation(g.graph);
     torch::jit::RemoveTensorMutation(g.graph);
     torch::jit::LowerSimpleTuples(g.graph);

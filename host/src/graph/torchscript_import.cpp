@@ -30,6 +30,8 @@ void flatten_outputs(torch::jit::Graph& g, torch::jit::Value* v, std::vector<tor
   }
   if (v->type()->kind() == c10::TypeKind::DictType)
     throw Error("dict outputs are not supported: trace with strict=False and return a tuple");
+  // A None in the returned tuple (a scripted googlenet's aux outputs) has nothing to convert.
+  if (v->type()->kind() == c10::TypeKind::NoneType) return;
   out.push_back(v);
 }
 

@@ -96,6 +96,17 @@ class ModuleListLoop(nn.Module):
         return x
 
 
+class GrowingList(nn.Module):
+    """DenseNet's pattern: a list read (by cat) between the appends of a loop."""
+
+    def forward(self, x):
+        feats = [x]
+        for i in range(3):
+            y = torch.cat(feats, 1).mean(1, keepdim=True)
+            feats.append(y * float(i + 1))
+        return torch.cat(feats, 1)
+
+
 class CheckedInput(nn.Module):
     """torchvision's input checks: a raise with a formatted message in a branch not taken."""
 
@@ -127,6 +138,7 @@ FIXTURES = {
     "script_range_loop": (RangeLoop, [(2, 5)], SCRIPT),
     "script_shape_loop": (ShapeLoop, [(2, 6)], SCRIPT),
     "script_module_list": (ModuleListLoop, [(1, 4, 6, 6)], SCRIPT),
+    "script_growing_list": (GrowingList, [(1, 2, 5, 5)], SCRIPT),
     "script_checked_input": (CheckedInput, [(3, 16)], SCRIPT),
     "script_while_loop": (WhileLoop, [(1, 2, 32, 32)], SCRIPT),
 }

@@ -73,5 +73,5 @@ FIXTURES = {
     "transformer_encoder": (TransformerEncoder, [(2, 10, 64)]),
 }
 
-SCRIPTED = ["mobilenet_v2", "resnet18", "efficientnet_b0"]
+SCRIPTED = list(FIXTURES)  # every one scripts, and converts
 FIXTURES.update({f"{name}_scripted": (*FIXTURES[name], {"script": True}) for name in SCRIPTED})
