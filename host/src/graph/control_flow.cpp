@@ -159,6 +159,9 @@ void run_node(const Node* n, torch::jit::Stack& stack) {
     stack.clear();
     stack.emplace_back(is);
   } else {
+    // The interpreter passes variadic ops (aten::format) their input count on top of the stack.
+    if (const c10::FunctionSchema* schema = n->maybeSchema(); schema && schema->is_vararg())
+      stack.emplace_back(static_cast<int64_t>(n->inputs().size()));
     n->getOperation()(stack);
   }
 }
@@ -229,8 +232,17 @@ class Resolver {
     std::string message;
     if (!n->inputs().empty()) {
       const Fact& f = fact(n->input(0));
-      if (f.level == Level::known && f.value.isString()) message = ": " + one_line(f.value.toStringRef());
+      if (f.level == Level::known && f.value.isString()) message = one_line(f.value.toStringRef());
     }
+    if (n->inputs().size() > 1) {  // the exception's class, e.g. "builtins.ValueError"
+      const Fact& f = fact(n->input(1));
+      if (f.level == Level::known && f.value.isString()) {
+        std::string cls = f.value.toStringRef();
+        if (cls.rfind("builtins.", 0) == 0) cls = cls.substr(9);
+        message = message.empty() ? cls : cls + ": " + message;
+      }
+    }
+    if (!message.empty()) message = " (" + message + ")";
     throw Error(fmt::format("{}: the model raises an exception on this input{}", describe_node(n), message));
   }
 
@@ -442,10 +454,14 @@ void fold_attributes(torch::jit::Graph& g, const c10::IValue& self) {
   }
 }
 
-// Blocks, or the warnings that scripting keeps outside of them (googlenet's).
+// Blocks, or what scripting leaves outside of them: warnings (googlenet's) and appends to lists
+// (loops that freezing unrolled already).
 bool needs_resolving(const torch::jit::Graph& g) {
-  for (const Node* n : g.nodes())
-    if (!n->blocks().empty() || n->kind() == c10::aten::warn || n->kind() == c10::prim::Print) return true;
+  for (const Node* n : g.nodes()) {
+    const auto kind = n->kind();
+    if (!n->blocks().empty() || kind == c10::aten::warn || kind == c10::prim::Print || kind == c10::aten::append)
+      return true;
+  }
   return false;
 }
 
