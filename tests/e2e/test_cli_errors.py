@@ -90,6 +90,9 @@ def test_unsupported_op_lists_kind_count_and_location():
 def test_condition_on_tensor_values_names_the_source_line():
     convert_expecting_error(fixture("value_if"), "--input-shape", "2,8",
                             words=("value_if.pt", "prim::If", "models/basic.py:", "tensor values"))
+    convert_expecting_error(fixture("value_loop"), "--input-shape", "2,8",
+                            words=("value_loop.pt", "prim::Loop", "models/basic.py:", "loop's condition",
+                                   "tensor values"))
 
 
 def test_untaken_raise_converts_and_reached_raise_is_an_error():

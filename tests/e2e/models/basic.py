@@ -63,6 +63,15 @@ class ValueIf(nn.Module):
         return x - 1.0
 
 
+class ValueLoop(nn.Module):
+    """Scripted: a while loop whose condition reads tensor values."""
+
+    def forward(self, x):
+        while bool(x.max() > 1.0):
+            x = x * 0.5
+        return x
+
+
 FIXTURES = {
     "mlp": (Mlp, [(4, 16)]),
     "two_in_out": (TwoInOut, [(2, 8), (2, 8)]),
@@ -71,4 +80,5 @@ FIXTURES = {
     "neg": (Neg, [(3, 5)]),
     "unsupported": (Unsupported, [(2, 8)]),
     "value_if": (ValueIf, [(2, 8)], {"script": True}),
+    "value_loop": (ValueLoop, [(2, 8)], {"script": True}),
 }
