@@ -73,5 +73,6 @@ FIXTURES = {
     "transformer_encoder": (TransformerEncoder, [(2, 10, 64)]),
 }
 
-SCRIPTED = list(FIXTURES)  # every one scripts, and converts
-FIXTURES.update({f"{name}_scripted": (*FIXTURES[name], {"script": True}) for name in SCRIPTED})
+# Every model above scripts and converts (vit_b_16_grad is a way of tracing, not a model).
+SCRIPTED = [name for name in FIXTURES if name != "vit_b_16_grad"]
+FIXTURES.update({f"{name}_scripted": (*FIXTURES[name][:2], {"script": True}) for name in SCRIPTED})
