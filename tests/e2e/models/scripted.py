@@ -107,6 +107,21 @@ class GrowingList(nn.Module):
         return torch.cat(feats, 1)
 
 
+class ListOps(nn.Module):
+    """Ops only scripted code has: list(x.shape), a list item set, max() of ints, dropout on
+    self.training (constant once frozen), indexing of a shape list, an int loop over a list."""
+
+    def forward(self, x):
+        sizes = list(x.shape)
+        sizes[1] = max(sizes[1] // 2, 1)
+        h = x[:, : sizes[1]]
+        h = torch.nn.functional.dropout(h, 0.5, self.training)
+        total = 1
+        for s in sizes[2:]:
+            total *= s
+        return h.reshape(sizes[0], sizes[1] * total) * float(len(sizes))
+
+
 class CheckedInput(nn.Module):
     """torchvision's input checks: a raise with a formatted message in a branch not taken."""
 
@@ -139,6 +154,7 @@ FIXTURES = {
     "script_shape_loop": (ShapeLoop, [(2, 6)], SCRIPT),
     "script_module_list": (ModuleListLoop, [(1, 4, 6, 6)], SCRIPT),
     "script_growing_list": (GrowingList, [(1, 2, 5, 5)], SCRIPT),
+    "script_list_ops": (ListOps, [(2, 6, 3, 4)], SCRIPT),
     "script_checked_input": (CheckedInput, [(3, 16)], SCRIPT),
     "script_while_loop": (WhileLoop, [(1, 2, 32, 32)], SCRIPT),
 }
