@@ -12,11 +12,13 @@
 // its condition turns false or its trip count is reached.
 //
 // Guarantees: no node has blocks any more; aten::warn and prim::Print are gone (the untaken
-// branches with their checks, messages and raises too); the graph is simplified again
-// (list mutation removed, constants propagated, dead code eliminated) and g.outputs is
-// flattened afresh. Throws litecast::Error (one line naming the node and its source line) for
-// a condition or trip count that depends on tensor values, and for a prim::RaiseException
-// that the example input reaches. A graph without blocks (and warnings) is left untouched.
+// branches with their checks, messages and raises too); attributes that freezing left
+// (prim::GetAttr of tensors and plain values) are constants; appends to a list built by
+// prim::ListConstruct become new ListConstructs; the graph is simplified again (list mutation
+// removed, constants propagated, dead code eliminated) and g.outputs is flattened afresh.
+// Throws litecast::Error (one line naming the node and its source line) for a condition or
+// trip count that depends on tensor values, and for a prim::RaiseException that the example
+// input reaches. A graph without blocks, warnings or appends is left untouched.
 #ifndef LITECAST_HOST_GRAPH_CONTROL_FLOW_HPP
 #define LITECAST_HOST_GRAPH_CONTROL_FLOW_HPP
 
