@@ -9,7 +9,8 @@ a dict of options: {"rel_tol": 1e-3} (looser float tolerance, say why in the mod
 {"strict": False} (trace with strict=False), {"grad": True} (trace with autograd on instead of
 under torch.no_grad(): torch 2.x then traces nn.MultiheadAttention and the nn.Transformer layers
 into aten::scaled_dot_product_attention rather than their fused fast-path ops; traced with
-check_trace=False, as the check re-traces under no_grad).
+check_trace=False, as the check re-traces under no_grad), {"script": True} (torch.jit.script
+instead of tracing: control flow stays in the file for litecast to resolve).
 
 Usage: make_fixtures.py OUTDIR [--exclude-family F ...] [NAME ...]
 Writes OUTDIR/NAME.pt, OUTDIR/NAME.json (inputs and options) and OUTDIR/index.json
@@ -74,12 +75,15 @@ def make(out_dir, name, entry):
     # The trace check re-runs the model under no_grad, where those layers take the fast path
     # and the graphs differ: a model traced with autograd on is traced without the check.
     with torch.set_grad_enabled(grad):
-        traced = torch.jit.trace(model, examples, strict=options.get("strict", True), check_trace=not grad)
+        if options.get("script"):
+            traced = torch.jit.script(model)
+        else:
+            traced = torch.jit.trace(model, examples, strict=options.get("strict", True), check_trace=not grad)
     pt = os.path.join(out_dir, name + ".pt")
     traced.save(f"{pt}.{os.getpid()}.tmp")
     os.replace(f"{pt}.{os.getpid()}.tmp", pt)
     write_json(os.path.join(out_dir, name + ".json"),
-               {"inputs": specs, **{k: v for k, v in options.items() if k not in ("strict", "grad")}})
+               {"inputs": specs, **{k: v for k, v in options.items() if k not in ("strict", "grad", "script")}})
 
 
 def main(argv):

@@ -46,9 +46,10 @@ def make_inputs(spec, seed=1):
 
 
 def flatten(value):
+    """The tensors of a model's output in order; Nones (which litecast leaves out) dropped."""
     if isinstance(value, (tuple, list)):
         return [t for v in value for t in flatten(v)]
-    return [value]
+    return [] if value is None else [value]
 
 
 def convert(cli, pt, out, spec, extra_args=(), check=True):

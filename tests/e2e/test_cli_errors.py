@@ -87,6 +87,24 @@ def test_unsupported_op_lists_kind_count_and_location():
                             words=("aten::erfinv x1", "models/basic.py:", "docs/plugin-guide.md"))
 
 
+def test_condition_on_tensor_values_names_the_source_line():
+    convert_expecting_error(fixture("value_if"), "--input-shape", "2,8",
+                            words=("value_if.pt", "prim::If", "models/basic.py:", "tensor values"))
+    convert_expecting_error(fixture("value_loop"), "--input-shape", "2,8",
+                            words=("value_loop.pt", "prim::Loop", "models/basic.py:", "loop's condition",
+                                   "tensor values"))
+
+
+def test_untaken_raise_converts_and_reached_raise_is_an_error():
+    good = os.path.join(TMP, "checked.tflite")
+    r = run("convert", fixture("script_checked_input"), "-o", good, "--input-shape", "3,16")
+    assert r.returncode == 0, r.stderr
+    os.remove(good)
+    convert_expecting_error(fixture("script_checked_input"), "--input-shape", "3,16,1",
+                            words=("script_checked_input.pt", "prim::RaiseException", "models/scripted.py:",
+                                   "expected 2D input (got 3D input)"))
+
+
 def test_unknown_option():
     r = run("convert", fixture("mlp"), "-o", os.path.join(TMP, "out.tflite"), "--input-shape", "4,16", "--frobnicate")
     expect_user_error(r, "frobnicate", code=1)

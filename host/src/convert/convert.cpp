@@ -2,6 +2,7 @@
 #include <litecast/error.hpp>
 
 #include "convert/translation.hpp"
+#include "graph/control_flow.hpp"
 #include "graph/torchscript_import.hpp"
 #include "graph/value_records.hpp"
 #include "passes/pipeline.hpp"
@@ -129,6 +130,7 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   const passes::QuantizedRewrites quantized = passes::quantized_rewrites(options.options, has_fake_quant(*g.graph));
   Model m;
   try {
+    if (graph::resolve_control_flow(g, ex)) timer.mark("control");
     graph::ValueRecords records(*g.graph, g.inputs, ex);
     timer.mark("record");
     Translation tr(g, records, plugins, options);
@@ -157,6 +159,7 @@ ModelIo describe_io(const std::string& path, const ConvertOptions& options) {
   graph::ImportedGraph g = graph::import_torchscript(path);
   std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
   try {
+    graph::resolve_control_flow(g, ex);
     graph::ValueRecords records(*g.graph, g.inputs, ex);
     auto spec = [&](const torch::jit::Value* v, size_t i, const std::vector<std::optional<bool>>& overrides) {
       const graph::ValueRecord& r = records.at(v);

@@ -30,10 +30,18 @@ void flatten_outputs(torch::jit::Graph& g, torch::jit::Value* v, std::vector<tor
   }
   if (v->type()->kind() == c10::TypeKind::DictType)
     throw Error("dict outputs are not supported: trace with strict=False and return a tuple");
+  // A None in the returned tuple (a scripted googlenet's aux outputs) has nothing to convert.
+  if (v->type()->kind() == c10::TypeKind::NoneType) return;
   out.push_back(v);
 }
 
 }  // namespace
+
+std::vector<torch::jit::Value*> flat_outputs(torch::jit::Graph& g) {
+  std::vector<torch::jit::Value*> out;
+  for (torch::jit::Value* v : g.outputs()) flatten_outputs(g, v, out);
+  return out;
+}
 
 std::string describe_node(const torch::jit::Node* n) {
   std::string s = n->outputs().empty() ? "" : "%" + n->output(0)->debugName() + " = ";
@@ -95,7 +103,7 @@ ImportedGraph import_torchscript(const std::string& path) {
   }
   auto inputs = out.graph->inputs();
   for (size_t i = 1; i < inputs.size(); ++i) out.inputs.push_back(inputs[i]);  // 0 is self
-  for (torch::jit::Value* v : out.graph->outputs()) flatten_outputs(*out.graph, v, out.outputs);
+  out.outputs = flat_outputs(*out.graph);
   return out;
 }
 

@@ -26,6 +26,9 @@ struct ImportedGraph {
 
 ImportedGraph import_torchscript(const std::string& path);
 
+// The graph's outputs with tuples and lists of tensors unpacked (ImportedGraph::outputs).
+std::vector<torch::jit::Value*> flat_outputs(torch::jit::Graph& g);
+
 // "%out = aten::linear at model.py:12": the node's first output, kind, and the user's source
 // line when the archive kept it (else the serialized code's line).
 std::string describe_node(const torch::jit::Node* n);

@@ -54,6 +54,24 @@ class Unsupported(nn.Module):
         return torch.relu(torch.erfinv(x * 0.5)) + 1
 
 
+class ValueIf(nn.Module):
+    """Scripted (not traced): a branch on a tensor's values, which no input shape decides."""
+
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2.0
+        return x - 1.0
+
+
+class ValueLoop(nn.Module):
+    """Scripted: a while loop whose condition reads tensor values."""
+
+    def forward(self, x):
+        while bool(x.max() > 1.0):
+            x = x * 0.5
+        return x
+
+
 FIXTURES = {
     "mlp": (Mlp, [(4, 16)]),
     "two_in_out": (TwoInOut, [(2, 8), (2, 8)]),
@@ -61,4 +79,6 @@ FIXTURES = {
     "hardshrink": (Hardshrink, [(2, 16)]),
     "neg": (Neg, [(3, 5)]),
     "unsupported": (Unsupported, [(2, 8)]),
+    "value_if": (ValueIf, [(2, 8)], {"script": True}),
+    "value_loop": (ValueLoop, [(2, 8)], {"script": True}),
 }

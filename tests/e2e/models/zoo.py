@@ -3,7 +3,9 @@ vit_b_16_grad is vit_b_16 traced with autograd on: torch 2.x then emits
 aten::scaled_dot_product_attention instead of the fused aten::_native_multi_head_attention.
 
 BatchNorm statistics are randomised too: with the default (mean 0, var 1) a folding bug
-would go unnoticed. These are run by tests/e2e/test_zoo.py (not by the per-family tests):
+would go unnoticed. NAME_scripted is NAME through torch.jit.script instead of tracing (same
+seed, same weights): its input checks and branches are left for litecast to resolve, and
+test_zoo.py also compares it with its traced twin. These are run by tests/e2e/test_zoo.py (not by the per-family tests):
 conversion, agreement in LiteRT, structure checks and operator counts.
 """
 import torch
@@ -70,3 +72,7 @@ FIXTURES = {
     "vit_b_16_grad": (torchvision("vit_b_16"), IMAGE, {"grad": True}),
     "transformer_encoder": (TransformerEncoder, [(2, 10, 64)]),
 }
+
+# Every model above scripts and converts (vit_b_16_grad is a way of tracing, not a model).
+SCRIPTED = [name for name in FIXTURES if name != "vit_b_16_grad"]
+FIXTURES.update({f"{name}_scripted": (*FIXTURES[name][:2], {"script": True}) for name in SCRIPTED})
