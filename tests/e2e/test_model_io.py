@@ -1,7 +1,8 @@
 """The model's own input and output types, and example inputs from a torch.save file.
 
 - int64 in and out: token ids into nn.Embedding + nn.Linear are fed to LiteRT as int64; an
-  argmax comes back as int64 (INT64 at the boundary, a CAST to int32 inside).
+  argmax comes back as int64 (INT64 at the boundary, a CAST to int32 inside); float64 the
+  same way (FLOAT64 at the boundary, float32 inside).
 - A model whose forward takes an already-quantized tensor (torch.ao eager quantization,
   qnnpack qconfig, no QuantStub), converted with --example-input: its input is the integer
   tensor with PyTorch's scale and zero point (int8 by default, quint8's zero point - 128;
@@ -29,6 +30,7 @@ import oracle  # noqa: E402
 import runner  # noqa: E402
 
 CLI = sys.argv[1] if len(sys.argv) > 1 else "litecast"
+CLI = os.path.abspath(CLI) if os.sep in CLI else CLI  # export-debug replays run in the bundle
 TMP = tempfile.mkdtemp(prefix="litecast-io-")
 
 
@@ -153,6 +155,26 @@ def test_int64_output_argmax():
         want = [model(x)]
     got = oracle.run_litert(tfl, [x])
     assert got[0].dtype == np.int64 and np.array_equal(got[0], want[0].numpy()), f"{got[0]} vs {want[0]}"
+
+
+class Double(nn.Module):
+    """float64 in and out, an int64 length in: computed in float32/int32 inside the .tflite."""
+
+    def forward(self, x, n):
+        return torch.tanh(x * 0.5 + 1) * n.to(x.dtype)
+
+
+def test_float64_and_int64_boundary():
+    x = torch.randn(2, 5, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    n = torch.tensor([[3], [7]])
+    pt = save_traced(Double().eval(), [x, n], "double")
+    tfl = path("double.tflite")
+    convert(pt, tfl, "--example-input", save_example([x, n], "double"))
+    ins, outs = details(tfl)
+    assert [d["dtype"] for d in ins] == [np.float64, np.int64] and outs[0]["dtype"] == np.float64, (ins, outs)
+    with torch.no_grad():
+        want = [Double()(x, n)]
+    print("   ", oracle.compare("float64/int64 boundary", oracle.run_litert(tfl, [x, n]), want))
 
 
 def test_example_input_gives_int64_values():
