@@ -250,14 +250,24 @@ int cmd_export_debug(const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
   if (name.empty()) name = fs::path(input).stem().string();
   std::error_code ec;
-  // The example inputs go straight to a temporary name beside the bundle, renamed with it.
+  // The example inputs go straight to a temporary name beside the bundle, renamed with it; a
+  // directory made for a bundle that then fails goes again.
+  const bool dir_existed = fs::exists(out_dir, ec);
   fs::create_directories(out_dir, ec);
   if (ec) throw Error(fmt::format("{}: cannot create the directory ({})", out_dir, ec.message()));
   const fs::path ex = fs::path(out_dir) / (name + ".inputs.pt"), ex_tmp = ex.string() + ".part";
-  for (const auto& [given, written] : {std::pair{input, fs::path(out_dir) / (name + ".pt")}, std::pair{example, ex}})
-    if (!given.empty() && fs::equivalent(given, written, ec))
+  for (const auto& [given, written] : {std::pair{input, fs::path(out_dir) / (name + ".pt")}, std::pair{example, ex}}) {
+    std::error_code absent;  // either file may not exist: then they are not the same
+    if (!given.empty() && fs::equivalent(given, written, absent))
       throw Error(fmt::format("{}: the bundle would overwrite this input file; choose another -o or --name", given));
-  ModelIo io = describe_io(input, o, ex_tmp.string());
+  }
+  ModelIo io;
+  try {
+    io = describe_io(input, o, ex_tmp.string());
+  } catch (const Error&) {
+    if (!dir_existed) fs::remove(out_dir, ec);
+    throw;
+  }
   auto specs = [](const std::vector<IoSpec>& v) {
     nlohmann::json a = nlohmann::json::array();
     for (const IoSpec& s : v)
