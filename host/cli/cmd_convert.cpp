@@ -59,8 +59,8 @@ struct SeedValue {
 constexpr SeedValue kSeedValues[] = {
     {"quantize_target_type", "integer type a quantized model computes in: int8 (default) or uint8"},
     {"quantize_input_output_type",
-     "with --fuse-quant-dequant: integer type of the model's inputs and outputs, int8 or uint8 (default: the target "
-     "type)"},
+     "integer type of the model's integer inputs and outputs (with --fuse-quant-dequant, and those PyTorch already "
+     "quantizes), int8 or uint8 (default: the target type)"},
 };
 
 // Weight conversions of the float model (docs/quantization.md); TinyNeuralNetwork's names with dashes,
