@@ -59,8 +59,8 @@ struct SeedValue {
 constexpr SeedValue kSeedValues[] = {
     {"quantize_target_type", "integer type a quantized model computes in: int8 (default) or uint8"},
     {"quantize_input_output_type",
-     "with --fuse-quant-dequant: integer type of the model's inputs and outputs, int8 or uint8 (default: the target "
-     "type)"},
+     "integer type of the model's integer inputs and outputs (with --fuse-quant-dequant, and those PyTorch already "
+     "quantizes), int8 or uint8 (default: the target type)"},
 };
 
 // Weight conversions of the float model (docs/quantization.md); TinyNeuralNetwork's names with dashes,
@@ -144,7 +144,10 @@ int cmd_convert(const std::vector<std::string>& args) {
       "output,o", po::value(&output), "the .tflite to write (required unless --dump-graph)")(
       "input-shape", po::value(&shapes)->composing(), "shape of an input, e.g. 1,3,224,224 (one per input, in order)")(
       "input-dtype", po::value(&dtypes)->composing(), "element type of an input: float32 (default), int64, ...")(
-      "nchw-transpose", po::bool_switch(&nchw), "4-D inputs and outputs become NHWC (the default)")(
+      "example-input", po::value(&o.example_input),
+      "a torch.save file of example inputs: a tensor or a tuple of tensors, one per input; gives shapes, dtypes "
+      "(quantized too) and the values of the recording run")("nchw-transpose", po::bool_switch(&nchw),
+                                                             "4-D inputs and outputs become NHWC (the default)")(
       "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
       "input-transpose", po::value(&in_transpose)->composing(), "per-input NHWC flags, e.g. 1,0")(
       "output-transpose", po::value(&out_transpose)->composing(), "per-output NHWC flags, e.g. 0,1")(
@@ -167,7 +170,8 @@ int cmd_convert(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
-  if (!parse("convert", "model.pt -o model.tflite --input-shape 1,3,224,224 [options]", args, desc, pos, vm))
+  if (!parse("convert", "model.pt -o model.tflite (--input-shape 1,3,224,224 | --example-input inputs.pt) [options]",
+             args, desc, pos, vm))
     return kExitOk;
   if (dump) {
     std::cout << dump_graph(input);
@@ -212,9 +216,11 @@ namespace litecast::cli {
 
 // `litecast export-debug model.pt --input-shape ... -o DIR`: the reproduction bundle the
 // seed calls export_converter_files: DIR/NAME.pt (the TorchScript file as given) and
-// DIR/NAME.json (inputs and outputs: names, shapes, dtypes, transposes; and the command).
+// DIR/NAME.inputs.pt (the example inputs, torch.save format: --example-input's tensors or the
+// generated ones) and DIR/NAME.json (inputs and outputs: names, shapes, dtypes, transposes; and
+// the command, which replays the conversion with --example-input).
 int cmd_export_debug(const std::vector<std::string>& args) {
-  std::string input, out_dir = "out", name;
+  std::string input, out_dir = "out", name, example;
   std::vector<std::string> shapes, dtypes, in_transpose, out_transpose;
   bool no_nchw = false;
   po::options_description desc("options");
@@ -223,38 +229,59 @@ int cmd_export_debug(const std::vector<std::string>& args) {
       "name", po::value(&name), "file name stem (default: the model's)")(
       "input-shape", po::value(&shapes)->composing(), "shape of an input, e.g. 1,3,224,224 (one per input)")(
       "input-dtype", po::value(&dtypes)->composing(), "element type of an input")(
+      "example-input", po::value(&example), "a torch.save file of example inputs (copied into the bundle)")(
       "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs NCHW")(
       "input-transpose", po::value(&in_transpose)->composing(), "per-input NHWC flags, e.g. 1,0")(
       "output-transpose", po::value(&out_transpose)->composing(), "per-output NHWC flags, e.g. 0,1");
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
-  if (!parse("export-debug", "model.pt --input-shape 1,3,224,224 [-o DIR] [--name NAME]", args, desc, pos, vm))
+  if (!parse("export-debug", "model.pt (--input-shape 1,3,224,224 | --example-input inputs.pt) [-o DIR] [--name NAME]",
+             args, desc, pos, vm))
     return kExitOk;
   ConvertOptions o;
   o.nchw_transpose = !no_nchw;
   for (const std::string& sh : shapes) o.input_shapes.push_back(parse_shape(sh, "--input-shape"));
   o.input_dtypes = dtypes;
+  o.example_input = example;
   o.input_transpose = parse_flags(in_transpose, "--input-transpose");
   o.output_transpose = parse_flags(out_transpose, "--output-transpose");
-  ModelIo io = describe_io(input, o);
 
   namespace fs = std::filesystem;
   if (name.empty()) name = fs::path(input).stem().string();
   std::error_code ec;
+  // The example inputs go straight to a temporary name beside the bundle, renamed with it; a
+  // directory made for a bundle that then fails goes again.
+  const bool dir_existed = fs::exists(out_dir, ec);
   fs::create_directories(out_dir, ec);
   if (ec) throw Error(fmt::format("{}: cannot create the directory ({})", out_dir, ec.message()));
+  const fs::path ex = fs::path(out_dir) / (name + ".inputs.pt"), ex_tmp = ex.string() + ".part";
+  for (const auto& [given, written] : {std::pair{input, fs::path(out_dir) / (name + ".pt")}, std::pair{example, ex}}) {
+    std::error_code absent;  // either file may not exist: then they are not the same
+    if (!given.empty() && fs::equivalent(given, written, absent))
+      throw Error(fmt::format("{}: the bundle would overwrite this input file; choose another -o or --name", given));
+  }
+  ModelIo io;
+  try {
+    io = describe_io(input, o, ex_tmp.string());
+  } catch (const Error&) {
+    if (!dir_existed) fs::remove(out_dir, ec);
+    throw;
+  }
   auto specs = [](const std::vector<IoSpec>& v) {
     nlohmann::json a = nlohmann::json::array();
     for (const IoSpec& s : v)
       a.push_back({{"name", s.name}, {"shape", s.shape}, {"dtype", s.dtype}, {"transposed", s.transposed}});
     return a;
   };
-  std::string command = "litecast convert " + name + ".pt -o " + name + ".tflite";
-  for (const std::string& sh : shapes) command += " --input-shape " + sh;
-  for (const std::string& d : dtypes) command += " --input-dtype " + d;
+  // The example file carries shapes, dtypes and values: the command needs nothing else.
+  std::string command =
+      "litecast convert " + name + ".pt -o " + name + ".tflite --example-input " + name + ".inputs.pt";
   if (no_nchw) command += " --no-nchw-transpose";
+  for (const std::string& t : in_transpose) command += " --input-transpose " + t;
+  for (const std::string& t : out_transpose) command += " --output-transpose " + t;
   nlohmann::json j = {{"model", name + ".pt"},
+                      {"example_input", name + ".inputs.pt"},
                       {"inputs", specs(io.inputs)},
                       {"outputs", specs(io.outputs)},
                       {"convert_command", command}};
@@ -268,13 +295,15 @@ int cmd_export_debug(const std::vector<std::string>& args) {
     if (!f) ec = std::make_error_code(std::errc::io_error);
   }
   if (!ec) fs::rename(pt_tmp, pt, ec);
+  if (!ec) fs::rename(ex_tmp, ex, ec);
   if (!ec) fs::rename(js_tmp, js, ec);
   if (ec) {
     fs::remove(pt_tmp, ec);
+    fs::remove(ex_tmp, ec);
     fs::remove(js_tmp, ec);
     throw Error(fmt::format("{}: cannot write the bundle", out_dir));
   }
-  std::cerr << fmt::format("wrote {} and {}\n", pt.string(), js.string());
+  std::cerr << fmt::format("wrote {}, {} and {}\n", pt.string(), ex.string(), js.string());
   return kExitOk;
 }
 

@@ -69,6 +69,7 @@ int cmd_prune(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
   std::string input, output, config_path, write_config;
   std::vector<std::string> shapes;
+  std::string example;
   bool dry_run = false, json = false, quiet = false;
   po::options_description desc("options");
   desc.add_options()("model", po::value(&input)->required(), "the TorchScript model (.pt)")(
@@ -76,6 +77,8 @@ int cmd_prune(const std::vector<std::string>& args) {
       "the pruning config (YAML: sparsity, metrics, multiple, skip_last_fc, exclude_layers, exclude_ops, seed)")(
       "output,o", po::value(&output), "the pruned TorchScript model to write (required unless --dry-run)")(
       "input-shape", po::value(&shapes)->composing(), "shape of an input, e.g. 1,3,224,224 (one per input, in order)")(
+      "example-input", po::value(&example),
+      "a torch.save file of example inputs (a tensor or a tuple of tensors, one per input) instead of --input-shape")(
       "write-config", po::value(&write_config),
       "write the full per-layer config here instead of rewriting --config in place")(
       "dry-run", po::bool_switch(&dry_run),
@@ -94,6 +97,7 @@ int cmd_prune(const std::vector<std::string>& args) {
   PruneOptions o;
   o.config = load_prune_config(config_path);
   for (const std::string& s : shapes) o.input_shapes.push_back(parse_shape(s, "--input-shape"));
+  o.example_input = example;
   if (!quiet) o.progress = [](const std::string& m) { std::cerr << "litecast prune: " << m << "\n"; };
 
   PluginRegistry reg;

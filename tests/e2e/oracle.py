@@ -75,14 +75,24 @@ def run_litert(path, inputs, nchw_transpose=True, delegates=True):
     if len(details) != len(inputs):
         raise Failure(f"the .tflite has {len(details)} inputs, PyTorch {len(inputs)}")
     for d, x in zip(details, inputs):
-        a = x.numpy()
+        scale, zero_point = d["quantization"]
+        if x.is_quantized:
+            # A quantized PyTorch input: its integers, moved to the TFLite input's zero point
+            # (quint8 becomes int8 with zero point - 128; the scale is PyTorch's).
+            if not scale or abs(scale - x.q_scale()) > 1e-6 * x.q_scale():
+                raise Failure(f"input {d['name']}: TFLite scale {scale}, PyTorch {x.q_scale()}")
+            a = (x.int_repr().to(torch.int32) - x.q_zero_point() + int(zero_point)).numpy()
+        else:
+            a = x.numpy()
         if nchw_transpose and a.ndim == 4:
             a = a.transpose(NCHW_TO_NHWC)
-        scale, zero_point = d["quantization"]
-        if scale and d["dtype"] in (np.int8, np.uint8):  # an integer input (--fuse-quant-dequant)
+        if scale and d["dtype"] in (np.int8, np.uint8) and not x.is_quantized:
+            # a float PyTorch input that is integer in TFLite (--fuse-quant-dequant)
             info = np.iinfo(d["dtype"])
             a = np.clip(np.round(a / scale) + zero_point, info.min, info.max)
-        # int64 inputs are INT32 in TFLite (the host narrows them), float64 FLOAT32.
+        elif not x.is_quantized and a.dtype != d["dtype"]:
+            # Inputs keep PyTorch's type (int64 and float64 included): no silent narrowing.
+            raise Failure(f"input {d['name']} is {np.dtype(d['dtype']).name} in the .tflite, {a.dtype} in PyTorch")
         it.set_tensor(d["index"], np.ascontiguousarray(a.astype(d["dtype"])))
     it.invoke()
     outs = []

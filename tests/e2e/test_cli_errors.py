@@ -152,7 +152,8 @@ def test_export_debug_bundle_reproduces_the_conversion():
     assert [i["name"] for i in spec["inputs"]] == ["x.1", "y.1"], spec["inputs"]
     assert [o["shape"] for o in spec["outputs"]] == [[2, 8], [2, 8]], spec["outputs"]
     assert all(i["dtype"] == "float32" and not i["transposed"] for i in spec["inputs"] + spec["outputs"])
-    # The recorded command converts the bundled model.
+    assert spec["example_input"] == "two_in_out.inputs.pt" and os.path.exists(os.path.join(out_dir, spec["example_input"]))
+    # The recorded command converts the bundled model (with the bundled example inputs).
     args = spec["convert_command"].split()[1:]
     r = subprocess.run([CLI, *args], capture_output=True, text=True, cwd=out_dir)
     assert r.returncode == 0 and os.path.exists(os.path.join(out_dir, "two_in_out.tflite")), r.stderr
@@ -160,6 +161,83 @@ def test_export_debug_bundle_reproduces_the_conversion():
     bad = os.path.join(TMP, "bad_bundle")
     expect_user_error(run("export-debug", fixture("two_in_out"), "--input-shape", "2,8", "-o", bad), "--input-shape")
     assert not os.path.exists(os.path.join(bad, "two_in_out.pt"))
+    assert not os.path.exists(bad), "a directory was left behind"
+
+
+def saved(name, value):
+    """A torch.save file in TMP (torch is imported only here: the rest needs no PyTorch)."""
+    import torch
+    p = os.path.join(TMP, name)
+    torch.save(value, p)
+    return p
+
+
+def test_example_input_missing_foreign_truncated():
+    convert_expecting_error(fixture("mlp"), "--example-input", os.path.join(TMP, "absent.inputs.pt"),
+                            words=("absent.inputs.pt", "no such file"))
+    p = os.path.join(TMP, "foreign.inputs.pt")
+    with open(p, "w") as f:
+        f.write("4,16\n" * 10)
+    convert_expecting_error(fixture("mlp"), "--example-input", p, words=("foreign.inputs.pt", "torch.save"))
+    import torch
+    good = saved("good.inputs.pt", torch.randn(4, 16))
+    with open(good, "rb") as f:
+        data = f.read()
+    cut = os.path.join(TMP, "cut.inputs.pt")
+    with open(cut, "wb") as f:
+        f.write(data[: len(data) // 2])
+    convert_expecting_error(fixture("mlp"), "--example-input", cut, words=("cut.inputs.pt", "truncated"))
+    # A TorchScript model is a zip archive too, but not one of tensors.
+    convert_expecting_error(fixture("mlp"), "--example-input", fixture("mlp"), words=("mlp.pt", "torch.save"))
+
+
+def test_example_input_wrong_count_and_items():
+    import torch
+    two = saved("two.inputs.pt", (torch.randn(4, 16), torch.randn(4, 16)))
+    convert_expecting_error(fixture("mlp"), "--example-input", two,
+                            words=("two.inputs.pt", "2 tensors", "1 input", "x.1"))
+    mixed = saved("mixed.inputs.pt", (torch.randn(2, 8), 3))
+    convert_expecting_error(fixture("two_in_out"), "--example-input", mixed,
+                            words=("mixed.inputs.pt", "item 1", "int", "not a tensor"))
+    d = saved("dict.inputs.pt", {"x": torch.randn(4, 16)})
+    convert_expecting_error(fixture("mlp"), "--example-input", d, words=("dict.inputs.pt", "dict"))
+    pc = saved("per_channel.inputs.pt", torch.quantize_per_channel(
+        torch.randn(4, 16), torch.full((4,), 0.1), torch.zeros(4, dtype=torch.long), 0, torch.qint8))
+    convert_expecting_error(fixture("mlp"), "--example-input", pc, words=("per_channel.inputs.pt", "per channel"))
+
+
+def test_example_input_disagreeing_with_input_shape():
+    import torch
+    ex = saved("x.inputs.pt", torch.randn(4, 16))
+    convert_expecting_error(fixture("mlp"), "--example-input", ex, "--input-shape", "2,16",
+                            words=("--input-shape 2,16", "x.inputs.pt", "4,16"))
+    convert_expecting_error(fixture("mlp"), "--example-input", ex, "--input-dtype", "int64",
+                            words=("--input-dtype int64", "x.inputs.pt", "float32"))
+    # Agreeing ones are fine, and the file alone is enough.
+    for extra in (["--input-shape", "4,16", "--input-dtype", "float32"], []):
+        out = os.path.join(TMP, "agree.tflite")
+        r = run("convert", fixture("mlp"), "-o", out, "--example-input", ex, *extra)
+        assert r.returncode == 0 and os.path.exists(out), r.stderr
+        os.remove(out)
+
+
+def test_quantized_input_dtype_points_to_example_input():
+    for dtype in ("quint8", "qint8"):
+        convert_expecting_error(fixture("mlp"), "--input-shape", "4,16", "--input-dtype", dtype,
+                                words=(f"--input-dtype {dtype}", "scale and zero point", "--example-input"))
+
+
+def test_export_debug_keeps_the_users_files():
+    import torch
+    out_dir = os.path.join(TMP, "own")
+    os.makedirs(out_dir, exist_ok=True)
+    ex = os.path.join(out_dir, "mlp.inputs.pt")
+    torch.save(torch.randn(4, 16), ex)
+    before = os.path.getmtime(ex), os.path.getsize(ex)
+    expect_user_error(run("export-debug", fixture("mlp"), "--example-input", ex, "-o", out_dir),
+                      "mlp.inputs.pt", "overwrite")
+    assert (os.path.getmtime(ex), os.path.getsize(ex)) == before, "the user's example file was rewritten"
+    assert sorted(os.listdir(out_dir)) == ["mlp.inputs.pt"], os.listdir(out_dir)
 
 
 def test_unknown_command_is_usage_error():

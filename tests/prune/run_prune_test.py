@@ -498,9 +498,26 @@ def option_checks(p, tmp):
                f"skip_last_fc true/false: {a} / {b}")
         return f"group(s) kept whole for the classifier: {sorted(changed)}"
 
+    def example_input():
+        """--example-input (a torch.save file) instead of --input-shape: the same groups; an
+        --input-shape that disagrees with it is one error line."""
+        ex = os.path.join(tmp, "metricnet.inputs.pt")
+        torch.save(torch.randn(1, 3, 8, 8), ex)
+        cfg = p.config("sparsity: 0.5\n")
+        cmd = [p.cli, "prune", pt, "-c", cfg, "--json", "-q", "--dry-run", "--example-input", ex]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        expect(r.returncode == 0, f"litecast prune --example-input exited {r.returncode}: {r.stderr.strip()}")
+        got = {g["name"]: g["kept"] for g in json.loads(r.stdout)["groups"]}
+        want = kept("sparsity: 0.5\n")
+        expect(got == want, f"--example-input keeps {got}, --input-shape {want}")
+        r = subprocess.run(cmd + ["--input-shape", "1,3,9,9"], capture_output=True, text=True)
+        err = r.stderr.strip()
+        expect(r.returncode != 0 and len(err.splitlines()) == 1 and "metricnet.inputs.pt" in err
+               and "--input-shape" in err, f"{r.returncode}: {err!r}")
+
     return [(n, f, []) for n, f in [("multiple", multiple), ("exclude_layers", exclude_layers),
                                       ("exclude_ops", exclude_ops), ("per_layer", per_layer),
-                                      ("skip_last_fc", skip_last_fc)]]
+                                      ("skip_last_fc", skip_last_fc), ("example_input", example_input)]]
 
 
 # ---- errors -----------------------------------------------------------------------------------

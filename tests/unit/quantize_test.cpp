@@ -227,6 +227,33 @@ TEST(FuseQuantDequant, OtherIoTypeRequantizes) {
   EXPECT_EQ(tensor_of(c.b.m, c.b.m.outputs[0]).quant, q(1.0f / 256, 0));
 }
 
+// An int8 model input and output (a PyTorch model taking and returning quantized tensors):
+// presented in uint8 by one QUANTIZE each, same scale, zero points + 128; int8 leaves them.
+TEST(QuantizedIoType, RequantizesIntegerInputsAndOutputs) {
+  Builder b;
+  b.m.inputs = {b.act("x", {1, 4})};
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(0.04f, 3);
+  b.op(LC_OP_RELU, {b.t["x"]}, {b.act("y", {1, 4})});
+  b.m.tensors.back().type = LC_INT8;
+  b.m.tensors.back().quant = q(0.04f, 3);
+  b.m.outputs = {b.t["y"]};
+  {
+    ModelGraph g(b.m);
+    EXPECT_FALSE(quantized_io_type(g, LC_INT8).changed());
+  }
+  ModelGraph g(b.m);
+  EXPECT_EQ(quantized_io_type(g, LC_UINT8).counters["inputs"], 1);
+  ASSERT_EQ(op_names(b.m), (std::vector<std::string>{"QUANTIZE", "RELU", "QUANTIZE"}));
+  EXPECT_EQ(tensor_of(b.m, b.m.inputs[0]).name, "x");
+  EXPECT_EQ(tensor_of(b.m, b.m.inputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor_of(b.m, b.m.inputs[0]).quant, q(0.04f, 131));
+  EXPECT_EQ(b.m.operators[0].outputs[0], b.t["x"]);
+  EXPECT_EQ(tensor_of(b.m, b.m.outputs[0]).name, "y");
+  EXPECT_EQ(tensor_of(b.m, b.m.outputs[0]).type, LC_UINT8);
+  EXPECT_EQ(tensor_of(b.m, b.m.outputs[0]).quant, q(0.04f, 131));
+}
+
 // A float input read by a float op stays float.
 TEST(FuseQuantDequant, FloatModelUnchanged) {
   Builder b;

@@ -3,6 +3,7 @@
 
 #include "convert/translation.hpp"
 #include "graph/control_flow.hpp"
+#include "graph/example_file.hpp"
 #include "graph/torchscript_import.hpp"
 #include "graph/value_records.hpp"
 #include "passes/pipeline.hpp"
@@ -28,7 +29,8 @@ const std::vector<std::pair<std::string, at::ScalarType>>& dtype_names() {
   static const std::vector<std::pair<std::string, at::ScalarType>> names = {
       {"float32", at::kFloat}, {"float64", at::kDouble}, {"float16", at::kHalf}, {"int64", at::kLong},
       {"int32", at::kInt},     {"int16", at::kShort},    {"int8", at::kChar},    {"uint8", at::kByte},
-      {"bool", at::kBool},     {"float", at::kFloat},    {"long", at::kLong},    {"int", at::kInt}};
+      {"bool", at::kBool},     {"quint8", at::kQUInt8},  {"qint8", at::kQInt8},  {"float", at::kFloat},
+      {"long", at::kLong},     {"int", at::kInt}};
   return names;
 }
 
@@ -38,7 +40,7 @@ at::ScalarType parse_dtype(const std::string& s, size_t index) {
   if (it == names.end())
     throw Error(
         fmt::format("--input-dtype {} (input {}): unknown type; use float32, float64, float16, int64, int32, "
-                    "int16, int8, uint8 or bool",
+                    "int16, int8, uint8 or bool (quantized inputs: --example-input)",
                     s, index));
   return it->second;
 }
@@ -49,25 +51,76 @@ std::string dtype_name(at::ScalarType t) {
   return c10::toString(t);
 }
 
-std::vector<graph::ExampleInput> example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o,
-                                                const std::string& path) {
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t d : shape) s += (s.empty() ? "" : ",") + std::to_string(d);
+  return s;
+}
+
+// Shapes and dtypes of the inputs, and their values when --example-input gives them.
+struct Examples {
+  std::vector<graph::ExampleInput> inputs;
+  std::vector<at::Tensor> values;
+};
+
+// --example-input's tensors; --input-shape and --input-dtype, when also given, must agree.
+Examples from_example_file(const graph::ImportedGraph& g, const ConvertOptions& o, const std::string& names) {
+  const std::string& file = o.example_input;
+  Examples ex;
+  ex.values = graph::load_example_file(file);
+  if (ex.values.size() != g.inputs.size())
+    throw Error(fmt::format(
+        "{}: holds {} tensor{} for a model with {} input{} ({}); give one tensor per input, in order", file,
+        ex.values.size(), ex.values.size() == 1 ? "" : "s", g.inputs.size(), g.inputs.size() == 1 ? "" : "s", names));
+  if (!o.input_shapes.empty() && o.input_shapes.size() != g.inputs.size())
+    throw Error(fmt::format("{} --input-shape given with --example-input {} for {} input{}", o.input_shapes.size(),
+                            file, g.inputs.size(), g.inputs.size() == 1 ? "" : "s"));
+  if (!o.input_dtypes.empty() && o.input_dtypes.size() != g.inputs.size())
+    throw Error(fmt::format("{} --input-dtype given with --example-input {} for {} input{}", o.input_dtypes.size(),
+                            file, g.inputs.size(), g.inputs.size() == 1 ? "" : "s"));
+  for (size_t i = 0; i < ex.values.size(); ++i) {
+    const at::Tensor& t = ex.values[i];
+    if (!o.input_shapes.empty() && o.input_shapes[i] != t.sizes().vec())
+      throw Error(
+          fmt::format("--input-shape {} (input {}) disagrees with --example-input {}, whose tensor has shape {}; "
+                      "give one or the other",
+                      shape_text(o.input_shapes[i]), i, file, shape_text(t.sizes().vec())));
+    if (!o.input_dtypes.empty() && parse_dtype(o.input_dtypes[i], i) != t.scalar_type())
+      throw Error(
+          fmt::format("--input-dtype {} (input {}) disagrees with --example-input {}, whose tensor is {}; "
+                      "give one or the other",
+                      o.input_dtypes[i], i, file, dtype_name(t.scalar_type())));
+    ex.inputs.push_back({t.sizes().vec(), t.scalar_type()});
+  }
+  return ex;
+}
+
+Examples example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o, const std::string& path) {
+  std::string names;
+  for (const auto* v : g.inputs) names += (names.empty() ? "" : ", ") + v->debugName();
+  for (size_t i = 0; i < g.inputs.size(); ++i)
+    if (g.inputs[i]->type()->kind() != c10::TypeKind::TensorType)
+      throw Error(fmt::format("{}: input {} ('{}') is a {}, not a tensor; only tensor inputs are supported", path, i,
+                              g.inputs[i]->debugName(), g.inputs[i]->type()->str()));
+  if (!o.example_input.empty()) return from_example_file(g, o, names);
   if (o.input_shapes.size() != g.inputs.size()) {
-    std::string names;
-    for (const auto* v : g.inputs) names += (names.empty() ? "" : ", ") + v->debugName();
     throw Error(
         fmt::format("{}: the model has {} input{} ({}) and {} --input-shape {} given; pass one "
-                    "--input-shape per input, e.g. --input-shape 1,3,224,224",
+                    "--input-shape per input, e.g. --input-shape 1,3,224,224 (or --example-input FILE)",
                     path, g.inputs.size(), g.inputs.size() == 1 ? "" : "s", names, o.input_shapes.size(),
                     o.input_shapes.size() == 1 ? "was" : "were"));
   }
   if (!o.input_dtypes.empty() && o.input_dtypes.size() != g.inputs.size())
     throw Error(fmt::format("{}: {} --input-dtype given for {} inputs", path, o.input_dtypes.size(), g.inputs.size()));
-  std::vector<graph::ExampleInput> ex;
+  Examples ex;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
-    if (g.inputs[i]->type()->kind() != c10::TypeKind::TensorType)
-      throw Error(fmt::format("{}: input {} ('{}') is a {}, not a tensor; only tensor inputs are supported", path, i,
-                              g.inputs[i]->debugName(), g.inputs[i]->type()->str()));
-    ex.push_back({o.input_shapes[i], o.input_dtypes.empty() ? at::kFloat : parse_dtype(o.input_dtypes[i], i)});
+    const at::ScalarType t = o.input_dtypes.empty() ? at::kFloat : parse_dtype(o.input_dtypes[i], i);
+    if (c10::isQIntType(t))
+      throw Error(fmt::format(
+          "--input-dtype {} (input {}): a quantized input needs its scale and zero point; give an example tensor "
+          "with --example-input FILE (written by torch.save) instead",
+          o.input_dtypes[i], i));
+    ex.inputs.push_back({o.input_shapes[i], t});
   }
   return ex;
 }
@@ -126,12 +179,12 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
   passes::check_weight_options(options.weights);
   graph::ImportedGraph g = graph::import_torchscript(path);
   timer.mark("import");
-  std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
+  const Examples ex = example_inputs(g, options, path);
   const passes::QuantizedRewrites quantized = passes::quantized_rewrites(options.options, has_fake_quant(*g.graph));
   Model m;
   try {
-    if (graph::resolve_control_flow(g, ex)) timer.mark("control");
-    graph::ValueRecords records(*g.graph, g.inputs, ex);
+    if (graph::resolve_control_flow(g, ex.inputs)) timer.mark("control");
+    graph::ValueRecords records(*g.graph, g.inputs, ex.inputs, ex.values);
     timer.mark("record");
     Translation tr(g, records, plugins, options);
     m = tr.run();
@@ -156,11 +209,23 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
 }
 
 ModelIo describe_io(const std::string& path, const ConvertOptions& options) {
+  return describe_io(path, options, "");
+}
+
+ModelIo describe_io(const std::string& path, const ConvertOptions& options, const std::string& example_output) {
   graph::ImportedGraph g = graph::import_torchscript(path);
-  std::vector<graph::ExampleInput> ex = example_inputs(g, options, path);
+  Examples ex = example_inputs(g, options, path);
+  if (!example_output.empty() && ex.values.empty()) {
+    // What the recording run uses when it runs for real (graph/value_records.cpp).
+    torch::manual_seed(0);
+    for (const graph::ExampleInput& e : ex.inputs)
+      ex.values.push_back(at::isFloatingType(e.dtype) ? torch::randn(e.shape, torch::dtype(e.dtype))
+                                                      : torch::zeros(e.shape, torch::dtype(e.dtype)));
+  }
+  ModelIo io;
   try {
-    graph::resolve_control_flow(g, ex);
-    graph::ValueRecords records(*g.graph, g.inputs, ex);
+    graph::resolve_control_flow(g, ex.inputs);
+    graph::ValueRecords records(*g.graph, g.inputs, ex.inputs, ex.values);
     auto spec = [&](const torch::jit::Value* v, size_t i, const std::vector<std::optional<bool>>& overrides) {
       const graph::ValueRecord& r = records.at(v);
       IoSpec io;
@@ -173,13 +238,13 @@ ModelIo describe_io(const std::string& path, const ConvertOptions& options) {
       if (i < overrides.size() && overrides[i]) io.transposed = *overrides[i];
       return io;
     };
-    ModelIo io;
     for (size_t i = 0; i < g.inputs.size(); ++i) io.inputs.push_back(spec(g.inputs[i], i, options.input_transpose));
     for (size_t i = 0; i < g.outputs.size(); ++i) io.outputs.push_back(spec(g.outputs[i], i, options.output_transpose));
-    return io;
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", path, e.what()));
   }
+  if (!example_output.empty()) graph::save_example_file(ex.values, example_output);
+  return io;
 }
 
 std::string dump_graph(const std::string& path) {

@@ -29,6 +29,14 @@ int32_t tflite_type(at::ScalarType t) {
   }
 }
 
+int32_t boundary_type(at::ScalarType t) {
+  switch (t) {
+    case at::kLong: return LC_INT64;
+    case at::kDouble: return LC_FLOAT64;
+    default: return tflite_type(t);
+  }
+}
+
 Translation::Translation(const graph::ImportedGraph& g, const graph::ValueRecords& records,
                          const PluginRegistry& plugins, const ConvertOptions& options)
     : graph_(g), records_(records), plugins_(plugins), options_(options) {}
@@ -155,34 +163,57 @@ int32_t Translation::tensor_of(internal::TranslationCall& call, const torch::jit
                           r.constant ? "constant " + r.value.tagKind() : v->type()->str()));
 }
 
+int32_t Translation::add_op(const char* builtin, std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
+  Operator op;
+  op.builtin_code = builtin_code(builtin);
+  op.inputs = std::move(inputs);
+  op.outputs = std::move(outputs);
+  model_.operators.push_back(std::move(op));
+  return static_cast<int32_t>(model_.operators.size() - 1);
+}
+
 void Translation::bind_inputs() {
   for (size_t i = 0; i < graph_.inputs.size(); ++i) {
     const torch::jit::Value* v = graph_.inputs[i];
     const graph::TensorFacts& f = *records_.at(v).tensor;
+    const std::string name = v->debugName();
     int32_t type = tflite_type(f.dtype);
+    // A quantized input keeps its scale and zero point (quint8 as int8, zero point - 128).
+    Quantization q;
+    if (!f.scales.empty()) {
+      if (f.scales.size() != 1)
+        throw Error(
+            fmt::format("input {} ('{}') is quantized per channel; model inputs can be quantized per tensor "
+                        "only",
+                        i, name));
+      q.scales = {static_cast<float>(f.scales[0])};
+      q.zero_points = {f.zero_points[0] - (f.dtype == at::kQUInt8 ? 128 : 0)};
+    }
+    const Quantization* quant = q.empty() ? nullptr : &q;
     bool transpose = f.shape.size() == 4 && options_.nchw_transpose;
     if (i < options_.input_transpose.size() && options_.input_transpose[i]) transpose = *options_.input_transpose[i];
     if (transpose && f.shape.size() != 4)
-      throw Error(fmt::format("--input-transpose for input {} ('{}'): only 4-D inputs can be transposed", i,
-                              v->debugName()));
-    if (!transpose) {
-      int32_t t = add_tensor(v->debugName(), type, f.shape);
-      model_.inputs.push_back(t);
-      tensor_[v] = t;
-      continue;
-    }
+      throw Error(fmt::format("--input-transpose for input {} ('{}'): only 4-D inputs can be transposed", i, name));
     const auto& s = f.shape;
-    int32_t nhwc = add_tensor(v->debugName(), type, {s[0], s[2], s[3], s[1]});
-    model_.inputs.push_back(nhwc);
-    std::vector<int32_t> perm{0, 3, 1, 2};
-    int32_t p = add_tensor(v->debugName() + "/to_nchw_perm", LC_INT32, {4}, perm.data(), 16);
-    int32_t nchw = add_tensor(v->debugName() + "/nchw", type, s);
-    Operator op;
-    op.builtin_code = builtin_code("TRANSPOSE");
-    op.inputs = {nhwc, p};
-    op.outputs = {nchw};
-    model_.operators.push_back(op);
-    tensor_[v] = nchw;
+    const std::vector<int64_t> shape = transpose ? std::vector<int64_t>{s[0], s[2], s[3], s[1]} : s;
+    // int64 and float64 inputs keep their type at the model's boundary; translators see them
+    // as int32 and float32, which TFLite's kernels take, through a CAST.
+    const int32_t outer = boundary_type(f.dtype);
+    int32_t t = add_tensor(name, outer, shape, nullptr, 0, quant);
+    model_.inputs.push_back(t);
+    if (outer != type) {
+      const int32_t cast = add_tensor(name + "/" + tensor_type_name(type), type, shape);
+      add_op("CAST", {t}, {cast});
+      t = cast;
+    }
+    if (transpose) {
+      std::vector<int32_t> perm{0, 3, 1, 2};
+      int32_t p = add_tensor(name + "/to_nchw_perm", LC_INT32, {4}, perm.data(), 16);
+      int32_t nchw = add_tensor(name + "/nchw", type, s, nullptr, 0, quant);
+      add_op("TRANSPOSE", {t, p}, {nchw});
+      t = nchw;
+    }
+    tensor_[v] = t;
   }
 }
 
@@ -190,29 +221,39 @@ void Translation::bind_outputs() {
   internal::TranslationCall call{*this, nullptr, {}, {}, {}, {}, {}, 0, 0, {}, {}, {}, {}};
   for (size_t i = 0; i < graph_.outputs.size(); ++i) {
     const torch::jit::Value* v = graph_.outputs[i];
+    const std::string name = v->debugName();
     int32_t t = tensor_of(call, v, -1);
     const Tensor& tt = model_.tensors[static_cast<size_t>(t)];
     bool transpose = tt.shape.size() == 4 && options_.nchw_transpose;
-    if (i < options_.output_transpose.size() && options_.output_transpose[i])
-      transpose = *options_.output_transpose[i];
+    if (i < options_.output_transpose.size() && options_.output_transpose[i]) transpose = *options_.output_transpose[i];
     if (transpose && tt.shape.size() != 4)
       throw Error(fmt::format("--output-transpose for output {}: only 4-D outputs can be transposed", i));
-    if (!transpose) {
-      model_.tensors[static_cast<size_t>(t)].name = v->debugName();
-      model_.outputs.push_back(t);
-      continue;
+    const graph::ValueRecord& r = records_.at(v);
+    const int32_t outer = r.tensor ? boundary_type(r.tensor->dtype) : tt.type;
+    const bool cast = outer != tt.type && tt.type == tflite_type(r.tensor->dtype);
+    if (transpose) {
+      std::vector<int64_t> s(tt.shape.begin(), tt.shape.end());
+      const int32_t type = tt.type;
+      const Quantization quant = tt.quant;
+      std::vector<int32_t> perm{0, 2, 3, 1};
+      int32_t p = add_tensor(name + "/to_nhwc_perm", LC_INT32, {4}, perm.data(), 16);
+      int32_t out = add_tensor(cast ? name + "/nhwc" : name, type, {s[0], s[2], s[3], s[1]}, nullptr, 0,
+                               quant.empty() ? nullptr : &quant);
+      add_op("TRANSPOSE", {t, p}, {out});
+      t = out;
     }
-    std::vector<int64_t> s(tt.shape.begin(), tt.shape.end());
-    int32_t type = tt.type;
-    std::vector<int32_t> perm{0, 2, 3, 1};
-    int32_t p = add_tensor(v->debugName() + "/to_nhwc_perm", LC_INT32, {4}, perm.data(), 16);
-    int32_t out = add_tensor(v->debugName(), type, {s[0], s[2], s[3], s[1]});
-    Operator op;
-    op.builtin_code = builtin_code("TRANSPOSE");
-    op.inputs = {t, p};
-    op.outputs = {out};
-    model_.operators.push_back(op);
-    model_.outputs.push_back(out);
+    if (cast) {
+      // An int64 or float64 output: computed in int32 or float32, cast back at the boundary.
+      const Tensor& in = model_.tensors[static_cast<size_t>(t)];
+      std::vector<int64_t> s(in.shape.begin(), in.shape.end());
+      if (!transpose) model_.tensors[static_cast<size_t>(t)].name = name + "/" + tensor_type_name(in.type);
+      int32_t out = add_tensor(name, outer, s);
+      add_op("CAST", {t}, {out});
+      t = out;
+    } else if (!transpose) {
+      model_.tensors[static_cast<size_t>(t)].name = name;
+    }
+    model_.outputs.push_back(t);
   }
 }
 

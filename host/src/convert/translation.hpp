@@ -23,8 +23,12 @@ namespace litecast {
 
 class Translation;
 
-// TFLite's element type for a LibTorch dtype (int64 narrows to INT32, float64 to FLOAT32).
+// TFLite's element type for a LibTorch dtype (int64 narrows to INT32, float64 to FLOAT32):
+// what translators compute in.
 int32_t tflite_type(at::ScalarType t);
+// The element type of a model input or output of that dtype: PyTorch's own where TFLite has
+// it (INT64, FLOAT64), with a CAST to tflite_type() inside.
+int32_t boundary_type(at::ScalarType t);
 
 }  // namespace litecast
 
@@ -74,6 +78,7 @@ class Translation {
  private:
   void bind_inputs();
   void bind_outputs();
+  int32_t add_op(const char* builtin, std::vector<int32_t> inputs, std::vector<int32_t> outputs);
   void translate(torch::jit::Node* n);
   bool structural(torch::jit::Node* n);
   int32_t constant_tensor(const torch::jit::Value* v, const at::Tensor& t);

@@ -286,8 +286,9 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
         throw;
       } catch (const std::exception& e) {
         if (meta && !constant) return false;  // not even the fallbacks worked: run all for real
-        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape", describe_node(n),
-                                torch_message(e)));
+        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape, --input-dtype or "
+                                "--example-input",
+                                describe_node(n), torch_message(e)));
       }
     }
     if (stack.size() != n->outputs().size())

@@ -34,6 +34,12 @@ PassResult to_uint8(ModelGraph& g);
 // between int8 and uint8 when the model computes in the other type.
 PassResult fuse_quant_dequant(ModelGraph& g, int32_t io_type);
 
+// Integer model inputs and outputs (per-tensor int8/uint8: a model whose forward takes or
+// returns a quantized tensor, or after fuse_quant_dequant) of the other 8-bit type than
+// `io_type` are presented in `io_type`, one QUANTIZE requantizing between them. A no-op unless
+// --quantize-input-output-type differs from the type the model computes in.
+PassResult quantized_io_type(ModelGraph& g, int32_t io_type);
+
 // The quantization options by TinyNeuralNetwork's names (quantize_target_type, fuse_quant_dequant,
 // quantize_input_output_type, rewrite_quantizable), validated: a bad value is an error naming
 // the option. `qat`: the model has fake-quant nodes, whose graphs always fold.
@@ -44,7 +50,7 @@ struct QuantizedRewrites {
   int32_t io_type = LC_INT8;
 };
 QuantizedRewrites quantized_rewrites(const std::map<std::string, std::string>& options, bool qat);
-// Runs them in order (fold, target type, model I/O); returns the counters by "pass.counter".
+// Runs them in order (fold, target type, model I/O, I/O type); returns the counters by "pass.counter".
 std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewrites& r);
 
 // Affine quantization helpers shared by the passes above.

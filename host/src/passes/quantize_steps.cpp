@@ -48,6 +48,7 @@ std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewri
   if (r.fold) add("fold_qdq", fold_qdq(g));
   if (r.target_type == LC_UINT8) add("to_uint8", to_uint8(g));
   if (r.fuse_io) add("fuse_quant_dequant", fuse_quant_dequant(g, r.io_type));
+  add("quantized_io_type", quantized_io_type(g, r.io_type));
   return totals;
 }
 

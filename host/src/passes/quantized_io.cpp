@@ -1,5 +1,6 @@
-// to_uint8 (--quantize-target-type uint8) and fuse_quant_dequant (--fuse-quant-dequant with
-// --quantize-input-output-type): the two rewrites of a quantized model's integer type.
+// to_uint8 (--quantize-target-type uint8), fuse_quant_dequant (--fuse-quant-dequant with
+// --quantize-input-output-type) and quantized_io_type (--quantize-input-output-type for inputs
+// and outputs quantized in PyTorch): the rewrites of a quantized model's integer type.
 #include <litecast/plugin.h>
 #include <litecast/tflite_ops.h>
 #include <litecast/error.hpp>
@@ -117,6 +118,44 @@ PassResult fuse_quant_dequant(ModelGraph& g, int32_t io_type) {
     r.counters["outputs"]++;
   }
   g.compact();
+  return r;
+}
+
+PassResult quantized_io_type(ModelGraph& g, int32_t io_type) {
+  PassResult r;
+  Model& m = g.model();
+  auto eight_bit = [&](int32_t t) {
+    const Tensor& x = g.tensor(t);
+    return (x.type == LC_INT8 || x.type == LC_UINT8) && x.quant.scales.size() == 1;
+  };
+  size_t first = 0;  // the QUANTIZE of input i goes before everything else, in input order
+  for (int32_t& in : m.inputs) {
+    if (!eight_bit(in) || g.tensor(in).type == io_type) continue;
+    const std::string name = g.tensor(in).name;
+    const int32_t outer = eight_bit_twin(g, in, io_type, name);
+    g.tensor(in).name = name + "/requantized";
+    Operator q;
+    q.builtin_code = LC_OP_QUANTIZE;
+    q.inputs = {outer};
+    q.outputs = {in};
+    g.insert_op(first++, std::move(q));
+    in = outer;
+    r.counters["inputs"]++;
+  }
+  for (int32_t& out : m.outputs) {
+    if (!eight_bit(out) || g.tensor(out).type == io_type) continue;
+    const std::string name = g.tensor(out).name;
+    const int32_t outer = eight_bit_twin(g, out, io_type, name);
+    g.tensor(out).name = name + "/" + tensor_type_name(g.tensor(out).type);
+    Operator q;
+    q.builtin_code = LC_OP_QUANTIZE;
+    q.inputs = {out};
+    q.outputs = {outer};
+    g.insert_op(m.operators.size(), std::move(q));
+    out = outer;
+    r.counters["outputs"]++;
+  }
+  g.rebuild();
   return r;
 }
 

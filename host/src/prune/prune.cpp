@@ -3,9 +3,10 @@
 // module hierarchy (state_dict keys unchanged, parameters still trainable), patch the
 // constants that encode channel counts in the submodules' method graphs, then save, load back
 // and run the result before renaming it into place.
+#include "graph/example_file.hpp"
+#include "graph/torch_message.hpp"
 #include "prune/channel_groups.hpp"
 #include "prune/flat_graph.hpp"
-#include "graph/torch_message.hpp"
 
 #include <litecast/error.hpp>
 #include <litecast/prune.hpp>
@@ -365,8 +366,24 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   const PruneConfig& cfg = options.config;
   std::string plugin_id;
   const lc_pruning_metric_t* metric = find_metric(plugins, cfg.metric, cfg.source, &plugin_id);
-  if (options.input_shapes.empty())
-    throw Error("--input-shape is required: TorchScript archives keep no input shapes (e.g. 1,3,224,224)");
+  if (options.input_shapes.empty() && options.example_input.empty())
+    throw Error(
+        "--input-shape is required: TorchScript archives keep no input shapes (e.g. 1,3,224,224), or give "
+        "--example-input FILE");
+  std::vector<at::Tensor> inputs;
+  if (!options.example_input.empty()) {
+    inputs = graph::load_example_file(options.example_input);
+    if (!options.input_shapes.empty() && options.input_shapes.size() != inputs.size())
+      throw Error(fmt::format("{} --input-shape given, --example-input {} holds {} tensor{}",
+                              options.input_shapes.size(), options.example_input, inputs.size(),
+                              inputs.size() == 1 ? "" : "s"));
+    for (size_t i = 0; i < options.input_shapes.size(); ++i)
+      if (options.input_shapes[i] != inputs[i].sizes().vec())
+        throw Error(
+            fmt::format("--input-shape (input {}) disagrees with the tensor of --example-input {}; give one "
+                        "or the other",
+                        i, options.example_input));
+  }
 
   progress("loading " + model_path);
   if (!std::filesystem::is_regular_file(model_path)) throw Error(fmt::format("{}: no such file", model_path));
@@ -378,8 +395,8 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
         fmt::format("{}: not a TorchScript model: {}", model_path, graph::torch_message(e.what_without_backtrace())));
   }
   torch::manual_seed(1);
-  std::vector<at::Tensor> inputs;
-  for (const auto& s : options.input_shapes) inputs.push_back(at::randn(s));
+  if (inputs.empty())
+    for (const auto& s : options.input_shapes) inputs.push_back(at::randn(s));
 
   progress("running the model once to find channel dependencies");
   const FlatGraph g = pruning::run_flat(module, inputs);

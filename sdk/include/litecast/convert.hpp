@@ -19,6 +19,10 @@ struct ConvertOptions {
   std::vector<std::vector<int64_t>> input_shapes;
   // "float32" (default), "float64", "int64", "int32", "bool", ...; one per input or empty.
   std::vector<std::string> input_dtypes;
+  // A file written by Python's torch.save: a tensor or a tuple/list of tensors, one per input.
+  // Gives shapes, dtypes (quantized per tensor included) and the values of the recording run;
+  // input_shapes/input_dtypes may then be left empty, and must agree with it when given.
+  std::string example_input;
   // 4-D inputs and outputs become NHWC (TinyNeuralNetwork's nchw_transpose, default on).
   bool nchw_transpose = true;
   // Per input/output overrides of nchw_transpose, in order; nullopt: follow nchw_transpose.
@@ -50,7 +54,7 @@ struct ConvertStats {
   size_t operators = 0;
   size_t tensors = 0;
   std::map<std::string, size_t> op_histogram;  // TFLite op name -> count
-  std::map<std::string, int> pass_counters;     // "sink_transposes.cancelled" -> n
+  std::map<std::string, int> pass_counters;    // "sink_transposes.cancelled" -> n
 };
 
 // Converts; throws litecast::Error (naming the file, node or option) on any failure.
@@ -70,6 +74,11 @@ struct ModelIo {
 };
 // Inputs and outputs of a TorchScript model under `options` (shapes from one recording run).
 ModelIo describe_io(const std::string& torchscript_path, const ConvertOptions& options);
+// The same, and writes the example inputs of that run to `example_output` as a torch.save file
+// (a tuple of tensors) that `example_input` reads back: options.example_input's tensors, else
+// seeded random floats and zero integers of the given shapes.
+ModelIo describe_io(const std::string& torchscript_path, const ConvertOptions& options,
+                    const std::string& example_output);
 
 // The frozen, inlined, simplified TorchScript graph as text (for --dump-graph).
 std::string dump_graph(const std::string& torchscript_path);

@@ -43,6 +43,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
 
 struct PruneOptions {
   std::vector<std::vector<int64_t>> input_shapes;  // one per model input (float32)
+  std::string example_input;                       // or a torch.save file of example input tensors (shapes and values)
   PruneConfig config;
   std::function<void(const std::string&)> progress;  // stage messages; may be empty
 };

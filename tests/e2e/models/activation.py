@@ -1,8 +1,8 @@
 """Activation fixtures: every activation translator, its parameter variants (the ones that map
 to a single TFLite op and the ones that decompose), and the clamp family with number, None
 and tensor bounds. Inputs are scaled up inside the models so that thresholds and saturation
-regions are crossed. Integer inputs are int32 and widened to int64 inside the model: the
-oracle feeds inputs in their PyTorch type and LiteRT's int64 inputs are INT32."""
+regions are crossed. Integer inputs are int32 and widened to int64 inside the model (int64
+model inputs are INT64 in the .tflite; tests/e2e/test_model_io.py covers them)."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -4,8 +4,8 @@ operands (a traced `x + 1` holds a 0-d int64 constant, `x * 0.5` a 0-d float64 o
 The ew_broadcast_* and cmp_broadcast_* fixtures broadcast at 5-D, 6-D and 8-D (the most
 LiteRT's kernels broadcast).
 
-Integer inputs are int32 and widened to int64 inside the models: the oracle feeds inputs in
-their PyTorch type and LiteRT's int64 inputs are INT32. Functions whose domain is limited
+Integer inputs are int32 and widened to int64 inside the models (int64 model inputs are INT64
+in the .tflite; tests/e2e/test_model_io.py covers them). Functions whose domain is limited
 (log, sqrt, pow of a fractional exponent) take |x| + 0.5 so that no NaN appears."""
 import torch
 import torch.nn as nn
