@@ -5,11 +5,6 @@
 #include <litecast/error.hpp>
 
 #include <torch/csrc/jit/ir/constants.h>
-#include <torch/csrc/jit/passes/constant_propagation.h>
-#include <torch/csrc/jit/passes/dead_code_elimination.h>
-#include <torch/csrc/jit/passes/lower_tuples.h>
-#include <torch/csrc/jit/passes/peephole.h>
-#include <torch/csrc/jit/passes/remove_mutation.h>
 
 #include <fmt/format.h>
 
@@ -118,52 +113,6 @@ c10::IValue to_meta(const c10::IValue& v) {
 c10::IValue to_zeros(const c10::IValue& v) {
   return map_tensors(
       v, [](const at::Tensor& t) { return t.is_meta() ? at::zeros(t.sizes(), t.options().device(at::kCPU)) : t; });
-}
-
-// Runs one node on the values in `stack` (its inputs in, its outputs out). The interpreter
-// emits the structural prim ops as instructions rather than operators: they are done here.
-void run_node(const Node* n, torch::jit::Stack& stack) {
-  const auto kind = n->kind();
-  if (kind == c10::prim::ListConstruct) {
-    c10::impl::GenericList list(n->output()->type()->expectRef<c10::ListType>().getElementType());
-    for (c10::IValue& v : stack) list.push_back(std::move(v));
-    stack.clear();
-    stack.emplace_back(std::move(list));
-  } else if (kind == c10::prim::TupleConstruct) {
-    std::vector<c10::IValue> elems(stack.begin(), stack.end());
-    stack.clear();
-    stack.emplace_back(c10::ivalue::Tuple::create(std::move(elems)));
-  } else if (kind == c10::prim::ListUnpack) {
-    const std::vector<c10::IValue> elems = stack.back().toList().vec();
-    if (elems.size() != n->outputs().size())
-      throw Error(
-          fmt::format("{}: unpacks {} values from a list of {}", describe_node(n), n->outputs().size(), elems.size()));
-    stack = elems;
-  } else if (kind == c10::prim::TupleUnpack) {
-    stack = stack.back().toTupleRef().elements().vec();
-  } else if (kind == c10::prim::TupleIndex) {
-    int64_t i = stack.back().toInt();
-    const auto elems = stack[0].toTupleRef().elements();
-    if (i < 0) i += static_cast<int64_t>(elems.size());
-    c10::IValue v = elems.at(static_cast<size_t>(i));
-    stack.clear();
-    stack.push_back(std::move(v));
-  } else if (kind == c10::prim::GetAttr) {
-    c10::IValue v = stack.back().toObjectRef().getAttr(n->s(c10::attr::name));
-    stack.clear();
-    stack.push_back(std::move(v));
-  } else if (kind == c10::prim::isinstance) {
-    const c10::TypePtr t = stack.back().type();
-    const auto& types = n->tys(c10::attr::types);
-    const bool is = std::any_of(types.begin(), types.end(), [&](const c10::TypePtr& u) { return t->isSubtypeOf(*u); });
-    stack.clear();
-    stack.emplace_back(is);
-  } else {
-    // The interpreter passes variadic ops (aten::format) their input count on top of the stack.
-    if (const c10::FunctionSchema* schema = n->maybeSchema(); schema && schema->is_vararg())
-      stack.emplace_back(static_cast<int64_t>(n->inputs().size()));
-    n->getOperation()(stack);
-  }
 }
 
 // Whether the node writes into its first input (aten::append, aten::_set_item, ...).
@@ -484,12 +433,7 @@ bool resolve_control_flow(ImportedGraph& g, const std::vector<ExampleInput>& exa
   try {
     fold_attributes(*g.graph, g.module._ivalue());
     lower_appends(*g.graph);
-    torch::jit::RemoveListMutation(g.graph);
-    torch::jit::RemoveTensorMutation(g.graph);
-    torch::jit::LowerSimpleTuples(g.graph);
-    torch::jit::ConstantPropagation(g.graph);
-    torch::jit::PeepholeOptimize(g.graph, /*disable_shape_peepholes=*/true);
-    torch::jit::EliminateDeadCode(g.graph);
+    simplify(g.graph);
   } catch (const std::exception& e) {
     throw Error(fmt::format("cannot simplify the graph after resolving its control flow: {}", torch_message(e)));
   }

@@ -78,6 +78,15 @@ torch::jit::Module load_module(const std::string& path) {
   }
 }
 
+void simplify(std::shared_ptr<torch::jit::Graph>& graph) {
+  torch::jit::RemoveListMutation(graph);
+  torch::jit::RemoveTensorMutation(graph);
+  torch::jit::LowerSimpleTuples(graph);
+  torch::jit::ConstantPropagation(graph);
+  torch::jit::PeepholeOptimize(graph, /*disable_shape_peepholes=*/true);
+  torch::jit::EliminateDeadCode(graph);
+}
+
 ImportedGraph import_torchscript(const std::string& path) {
   ImportedGraph out;
   torch::jit::Module loaded = load_module(path);
@@ -89,12 +98,7 @@ ImportedGraph import_torchscript(const std::string& path) {
     out.graph = out.module.get_method("forward").graph()->copy();
     torch::jit::Inline(*out.graph);
     torch::jit::removeDropout(out.graph);
-    torch::jit::RemoveListMutation(out.graph);
-    torch::jit::RemoveTensorMutation(out.graph);
-    torch::jit::LowerSimpleTuples(out.graph);
-    torch::jit::ConstantPropagation(out.graph);
-    torch::jit::PeepholeOptimize(out.graph, /*disable_shape_peepholes=*/true);
-    torch::jit::EliminateDeadCode(out.graph);
+    simplify(out.graph);
     out.fake_quant = match_fake_quant_weights(*out.graph, fake_quant);
   } catch (const Error&) {
     throw;

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace litecast::graph {
@@ -22,13 +23,15 @@ bool is_shape_query(c10::Symbol kind) {
   return queries.count(kind) > 0;
 }
 
-void run_structural(torch::jit::Node* n, torch::jit::Stack& stack) {
+}  // namespace
+
+// Runs one node on the values in `stack` (its inputs in, its outputs out). The interpreter
+// emits the structural prim ops as instructions rather than operators: they are done here.
+void run_node(const torch::jit::Node* n, torch::jit::Stack& stack) {
   const auto kind = n->kind();
   if (kind == c10::prim::ListConstruct) {
-    auto lt = n->output()->type()->expect<c10::ListType>();
-    c10::impl::GenericList list(lt->getElementType());
-    list.reserve(n->inputs().size());
-    for (auto& v : stack) list.push_back(std::move(v));
+    c10::impl::GenericList list(n->output()->type()->expectRef<c10::ListType>().getElementType());
+    for (c10::IValue& v : stack) list.push_back(std::move(v));
     stack.clear();
     stack.emplace_back(std::move(list));
   } else if (kind == c10::prim::TupleConstruct) {
@@ -36,30 +39,37 @@ void run_structural(torch::jit::Node* n, torch::jit::Stack& stack) {
     stack.clear();
     stack.emplace_back(c10::ivalue::Tuple::create(std::move(elems)));
   } else if (kind == c10::prim::ListUnpack) {
-    auto list = stack.back().toListRef();
-    std::vector<c10::IValue> elems(list.begin(), list.end());
+    const std::vector<c10::IValue> elems = stack.back().toList().vec();
     if (elems.size() != n->outputs().size())
       throw Error(
           fmt::format("{}: unpacks {} values from a list of {}", describe_node(n), n->outputs().size(), elems.size()));
-    stack.clear();
-    stack.insert(stack.end(), elems.begin(), elems.end());
+    stack = elems;
   } else if (kind == c10::prim::TupleUnpack) {
-    auto elems = stack.back().toTupleRef().elements().vec();
-    stack.clear();
-    stack.insert(stack.end(), elems.begin(), elems.end());
+    stack = stack.back().toTupleRef().elements().vec();
   } else if (kind == c10::prim::TupleIndex) {
     int64_t i = stack.back().toInt();
-    auto elems = stack[0].toTupleRef().elements();
+    const auto elems = stack[0].toTupleRef().elements();
     if (i < 0) i += static_cast<int64_t>(elems.size());
     c10::IValue v = elems.at(static_cast<size_t>(i));
     stack.clear();
     stack.push_back(std::move(v));
+  } else if (kind == c10::prim::GetAttr) {
+    c10::IValue v = stack.back().toObjectRef().getAttr(n->s(c10::attr::name));
+    stack.clear();
+    stack.push_back(std::move(v));
+  } else if (kind == c10::prim::isinstance) {
+    const c10::TypePtr t = stack.back().type();
+    const auto& types = n->tys(c10::attr::types);
+    const bool is = std::any_of(types.begin(), types.end(), [&](const c10::TypePtr& u) { return t->isSubtypeOf(*u); });
+    stack.clear();
+    stack.emplace_back(is);
   } else {
+    // The interpreter passes variadic ops (aten::format) their input count on top of the stack.
+    if (const c10::FunctionSchema* schema = n->maybeSchema(); schema && schema->is_vararg())
+      stack.emplace_back(static_cast<int64_t>(n->inputs().size()));
     n->getOperation()(stack);
   }
 }
-
-}  // namespace
 
 TensorFacts facts_of(const at::Tensor& t) {
   TensorFacts f;
@@ -190,7 +200,7 @@ void run_meta(torch::jit::Node* n, torch::jit::Stack& stack, std::unordered_set<
   torch::jit::Stack args = stack;
   if (!no_meta.count(n->kind())) {
     try {
-      run_structural(n, stack);
+      run_node(n, stack);
       return;
     } catch (const c10::Error&) {
       no_meta.insert(n->kind());
@@ -200,7 +210,7 @@ void run_meta(torch::jit::Node* n, torch::jit::Stack& stack, std::unordered_set<
   if (meta_shape_rule(n, stack)) return;
   stack.clear();
   for (const c10::IValue& v : args) stack.push_back(to_zeros(v));
-  run_structural(n, stack);
+  run_node(n, stack);
   for (c10::IValue& v : stack) v = to_meta(v);
 }
 
@@ -281,14 +291,15 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
         if (meta && !constant)
           run_meta(n, stack, no_meta);
         else
-          run_structural(n, stack);
+          run_node(n, stack);
       } catch (const Error&) {
         throw;
       } catch (const std::exception& e) {
         if (meta && !constant) return false;  // not even the fallbacks worked: run all for real
-        throw Error(fmt::format("{} failed on the example input ({}); check --input-shape, --input-dtype or "
-                                "--example-input",
-                                describe_node(n), torch_message(e)));
+        throw Error(
+            fmt::format("{} failed on the example input ({}); check --input-shape, --input-dtype or "
+                        "--example-input",
+                        describe_node(n), torch_message(e)));
       }
     }
     if (stack.size() != n->outputs().size())

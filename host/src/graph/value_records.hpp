@@ -24,7 +24,7 @@ struct TensorFacts {
 
 struct ValueRecord {
   bool constant = false;
-  c10::IValue value;                 // set when constant
+  c10::IValue value;                  // set when constant
   std::optional<TensorFacts> tensor;  // a tensor value
   std::vector<TensorFacts> items;     // a list or tuple of tensors, item by item
 };
@@ -58,6 +58,10 @@ class ValueRecords {
 };
 
 TensorFacts facts_of(const at::Tensor& t);
+
+// Runs one node on the values in `stack` (its inputs in, its outputs out), including the
+// structural prim ops that the interpreter would run as instructions.
+void run_node(const torch::jit::Node* n, torch::jit::Stack& stack);
 
 }  // namespace litecast::graph
 
