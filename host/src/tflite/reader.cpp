@@ -86,7 +86,7 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
       if (b->data()) data.assign(b->data()->begin(), b->data()->end());
       // Large models keep data outside the flatbuffer, at an offset from the file start.
       if (data.empty() && b->offset() > 1 && b->size() > 0) {
-        if (b->offset() + b->size() > bytes.size())
+        if (b->size() > bytes.size() || b->offset() > bytes.size() - b->size())  // no wrap-around
           throw Error(fmt::format("{}: a buffer lies beyond the end of the file (truncated?)", what));
         data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(b->offset()),
                     bytes.begin() + static_cast<std::ptrdiff_t>(b->offset() + b->size()));
@@ -113,13 +113,14 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
       }
       m.tensors.push_back(std::move(out));
     }
-  auto check_tensor = [&](int32_t i) {
-    if (i < -1 || i >= static_cast<int32_t>(m.tensors.size()))
+  // Operators may leave an optional input out (-1); the model's inputs and outputs may not.
+  auto check_tensor = [&](int32_t i, bool optional = true) {
+    if (i < (optional ? -1 : 0) || i >= static_cast<int32_t>(m.tensors.size()))
       throw Error(fmt::format("{}: reference to a missing tensor {}", what, i));
     return i;
   };
-  for (int32_t i : to_vector<int32_t>(sg->inputs())) m.inputs.push_back(check_tensor(i));
-  for (int32_t i : to_vector<int32_t>(sg->outputs())) m.outputs.push_back(check_tensor(i));
+  for (int32_t i : to_vector<int32_t>(sg->inputs())) m.inputs.push_back(check_tensor(i, false));
+  for (int32_t i : to_vector<int32_t>(sg->outputs())) m.outputs.push_back(check_tensor(i, false));
 
   const auto* codes = fm->operator_codes();
   if (sg->operators())
