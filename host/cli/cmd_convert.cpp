@@ -35,13 +35,13 @@ std::vector<std::optional<bool>> parse_flags(const std::vector<std::string>& val
   return out;
 }
 
-// The seed converter's boolean parameters that plugins read through host->get_option, by
-// their seed names; each becomes --name-with-dashes on the command line.
-struct SeedSwitch {
+// TinyNeuralNetwork's converter parameters (booleans) that plugins read through host->get_option, by
+// their TinyNeuralNetwork names; each becomes --name-with-dashes on the command line.
+struct ConverterSwitch {
   const char* name;
   const char* help;
 };
-constexpr SeedSwitch kSeedSwitches[] = {
+constexpr ConverterSwitch kConverterSwitches[] = {
     {"group_conv_rewrite", "grouped convolutions as SPLIT + CONV_2D per group + CONCATENATION (standard TFLite)"},
     {"unroll_rnn", "LSTM/GRU as elementwise ops unrolled over time instead of one fused op"},
     {"map_bilstm_to_lstm", "bidirectional LSTM as two unidirectional LSTM ops"},
@@ -51,12 +51,12 @@ constexpr SeedSwitch kSeedSwitches[] = {
      "float ops between a dequantize and a quantize (SOFTMAX, BATCH_MATMUL, ...) run on TFLite's int8 kernels"},
 };
 
-// The seed converter's parameters that take a value, by seed name.
-struct SeedValue {
+// TinyNeuralNetwork's converter parameters that take a value, by their names there.
+struct ConverterValue {
   const char* name;
   const char* help;
 };
-constexpr SeedValue kSeedValues[] = {
+constexpr ConverterValue kConverterValues[] = {
     {"quantize_target_type", "integer type a quantized model computes in: int8 (default) or uint8"},
     {"quantize_input_output_type",
      "integer type of the model's integer inputs and outputs (with --fuse-quant-dequant, and those PyTorch already "
@@ -81,7 +81,7 @@ struct WeightFlags {
         "dynamic range: convolutions get one weight scale per output channel (default: one per tensor; "
         "FULLY_CONNECTED stays per tensor, as in TinyNeuralNetwork)")(
         "hybrid-asymmetric-inputs", po::bool_switch(&asym),
-        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as the seed)")(
+        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as in TinyNeuralNetwork)")(
         "no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym), "dynamic range: symmetric input quantization")(
         "hybrid-conv", po::bool_switch(&conv),
         "dynamic range covers CONV_2D and DEPTHWISE_CONV_2D too (the default, as TinyNeuralNetwork's hybrid_conv)")(
@@ -123,8 +123,8 @@ struct WeightFlags {
   }
 };
 
-std::string dashed(const char* seed_name) {
-  std::string s = seed_name;
+std::string dashed(const char* option_name) {
+  std::string s = option_name;
   for (char& c : s)
     if (c == '_') c = '-';
   return s;
@@ -158,13 +158,13 @@ int cmd_convert(const std::vector<std::string>& args) {
       "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
       "json", po::bool_switch(&json), "print the result summary as JSON");
   std::vector<std::string> switch_names;
-  for (const SeedSwitch& sw : kSeedSwitches) switch_names.push_back(dashed(sw.name));
+  for (const ConverterSwitch& sw : kConverterSwitches) switch_names.push_back(dashed(sw.name));
   for (size_t i = 0; i < switch_names.size(); ++i)
-    desc.add_options()(switch_names[i].c_str(), po::bool_switch(), kSeedSwitches[i].help);
+    desc.add_options()(switch_names[i].c_str(), po::bool_switch(), kConverterSwitches[i].help);
   std::vector<std::string> value_names;
-  for (const SeedValue& v : kSeedValues) value_names.push_back(dashed(v.name));
+  for (const ConverterValue& v : kConverterValues) value_names.push_back(dashed(v.name));
   for (size_t i = 0; i < value_names.size(); ++i)
-    desc.add_options()(value_names[i].c_str(), po::value<std::string>(), kSeedValues[i].help);
+    desc.add_options()(value_names[i].c_str(), po::value<std::string>(), kConverterValues[i].help);
   weight_flags.add_to(desc);
   plugin_opts.add_to(desc);
   po::positional_options_description pos;
@@ -185,9 +185,9 @@ int cmd_convert(const std::vector<std::string>& args) {
   o.input_transpose = parse_flags(in_transpose, "--input-transpose");
   o.output_transpose = parse_flags(out_transpose, "--output-transpose");
   for (size_t i = 0; i < switch_names.size(); ++i)
-    if (vm[switch_names[i]].as<bool>()) o.options[kSeedSwitches[i].name] = "1";
+    if (vm[switch_names[i]].as<bool>()) o.options[kConverterSwitches[i].name] = "1";
   for (size_t i = 0; i < value_names.size(); ++i)
-    if (vm.count(value_names[i])) o.options[kSeedValues[i].name] = vm[value_names[i]].as<std::string>();
+    if (vm.count(value_names[i])) o.options[kConverterValues[i].name] = vm[value_names[i]].as<std::string>();
   weight_flags.apply(o.weights);
   o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
@@ -215,7 +215,7 @@ int cmd_convert(const std::vector<std::string>& args) {
 namespace litecast::cli {
 
 // `litecast export-debug model.pt --input-shape ... -o DIR`: the reproduction bundle the
-// seed calls export_converter_files: DIR/NAME.pt (the TorchScript file as given) and
+// TinyNeuralNetwork calls export_converter_files: DIR/NAME.pt (the TorchScript file as given) and
 // DIR/NAME.inputs.pt (the example inputs, torch.save format: --example-input's tensors or the
 // generated ones) and DIR/NAME.json (inputs and outputs: names, shapes, dtypes, transposes; and
 // the command, which replays the conversion with --example-input).

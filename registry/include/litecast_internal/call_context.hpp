@@ -19,7 +19,7 @@ struct lc_ctx {
   std::string error;   // set_error's copy; read after the call
   litecast::internal::Registration* registration = nullptr;
   litecast::internal::TranslationCall* translation = nullptr;
-  // Converter options by seed name; may be null.
+  // Converter options by TinyNeuralNetwork name; may be null.
   std::function<const char*(const char*)> option;
   std::function<void(int32_t level, const std::string&)> log;
 };

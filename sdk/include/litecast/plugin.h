@@ -251,7 +251,7 @@ struct lc_host_api {
   /* Record the error (or decline reason) of this call; copied; the host adds node and plugin. */
   void (*set_error)(lc_ctx_t* ctx, const char* message);
   void (*log)(lc_ctx_t* ctx, int32_t level, const char* message);
-  /* A converter option by its seed name ("group_conv_rewrite"); NULL when unset. */
+  /* A converter option by its TinyNeuralNetwork name ("group_conv_rewrite"); NULL when unset. */
   const char* (*get_option)(lc_ctx_t* ctx, const char* name);
 
   /* -- the node being translated -- */
