@@ -1,6 +1,7 @@
 // `litecast prune model.pt --config prune.yaml -o pruned.pt --input-shape 1,3,224,224`: the
-// counterpart of TinyNeuralNetwork's one-shot channel pruner. The full per-layer configuration is written back (in place,
-// as TinyNeuralNetwork does, or to --write-config) so that users can edit per-layer rates and rerun.
+// counterpart of TinyNeuralNetwork's one-shot channel pruner. The full per-layer configuration
+// is written back (in place, as TinyNeuralNetwork does, or to --write-config) so that users can
+// edit per-layer rates and rerun.
 #include "cli.hpp"
 
 #include <litecast/convert.hpp>
