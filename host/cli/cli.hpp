@@ -32,6 +32,10 @@ struct PluginOptions {
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
            po::options_description& desc, const po::positional_options_description& pos, po::variables_map& vm);
 
+// Throws litecast::Error when `output` is the same file as one of `inputs` (same inode, so
+// links and other spellings count): a user's input is never overwritten. Empty names skip.
+void refuse_overwrite(const std::string& command, const std::string& output, const std::vector<std::string>& inputs);
+
 int cmd_plugins(const std::vector<std::string>& args);
 int cmd_ops(const std::vector<std::string>& args);
 int cmd_inspect(const std::vector<std::string>& args);

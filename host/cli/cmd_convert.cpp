@@ -178,6 +178,7 @@ int cmd_convert(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (output.empty()) throw Error("litecast convert: -o/--output is required (see litecast convert --help)");
+  refuse_overwrite("convert", output, {input, o.example_input});
   if (nchw && no_nchw) throw Error("litecast convert: --nchw-transpose and --no-nchw-transpose contradict each other");
   o.nchw_transpose = !no_nchw;
   for (size_t i = 0; i < shapes.size(); ++i) o.input_shapes.push_back(parse_shape(shapes[i], "--input-shape"));

@@ -95,6 +95,8 @@ int cmd_prune(const std::vector<std::string>& args) {
     return kExitOk;
   if (output.empty() && !dry_run)
     throw Error("litecast prune: -o/--output is required unless --dry-run (see litecast prune --help)");
+  if (!dry_run) refuse_overwrite("prune", output, {input, config_path, example, write_config});
+  refuse_overwrite("prune", write_config, {input, example});
   PruneOptions o;
   o.config = load_prune_config(config_path);
   for (const std::string& s : shapes) o.input_shapes.push_back(parse_shape(s, "--input-shape"));

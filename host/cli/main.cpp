@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -71,6 +72,15 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
     throw Error(fmt::format("litecast {}: {} (see litecast {} --help)", command, e.what(), command));
   }
   return true;
+}
+
+void refuse_overwrite(const std::string& command, const std::string& output, const std::vector<std::string>& inputs) {
+  if (output.empty()) return;
+  for (const std::string& in : inputs) {
+    std::error_code ec;
+    if (!in.empty() && std::filesystem::equivalent(output, in, ec))
+      throw Error(fmt::format("litecast {}: the output {} is the input {}; write to another file", command, output, in));
+  }
 }
 
 }  // namespace litecast::cli

@@ -51,6 +51,21 @@ def test_foreign_file():
     convert_expecting_error(p, "--input-shape", "1,2", words=("foreign.pt", "not a TorchScript file"))
 
 
+def test_output_is_the_input():
+    # The same file under another name (a hard link) counts too; the model stays as it was.
+    src = os.path.join(TMP, "own.pt")
+    shutil.copy(fixture("mlp"), src)
+    link = os.path.join(TMP, "own-link.pt")
+    os.link(src, link)
+    with open(src, "rb") as f:
+        before = f.read()
+    for out in (src, link):
+        r = run("convert", src, "-o", out, "--input-shape", "4,16")
+        expect_user_error(r, "own.pt", "is the input")
+    with open(src, "rb") as f:
+        assert f.read() == before, "the input model was changed"
+
+
 def test_truncated_torchscript():
     p = os.path.join(TMP, "truncated.pt")
     with open(fixture("mlp"), "rb") as f:
