@@ -91,6 +91,13 @@ FIXTURES = {
     "rnn_no_bias": (seq(nn.RNN, bias=False), [SEQ]),
     "rnn_states_inout": (seq(nn.RNN, "inout", num_layers=2), [SEQ, (2, 2, H)]),
     "rnn_unrolled": (seq(nn.RNN, num_layers=2, nonlinearity="relu"), [SEQ], UNROLL),
+    # --dynamic-range: int8 weights in the hybrid LSTM kernel. Tolerance 2e-2, the weight
+    # quantization bound of test_weight_quantization.py (weights to 1/127 of their range, inputs
+    # rows to 1/255 of theirs in the hybrid kernel); a wrong scale is off by >> 1.
+    "lstm_dynamic_range": (lambda: Seq(nn.LSTM(I, 64, 2, batch_first=True)), [SEQ_BF],
+                           {"convert_args": ["--dynamic-range"], "rel_tol": 2e-2}),
+    "lstm_dynamic_range_bidir_proj": (seq(nn.LSTM, bidirectional=True, proj_size=6), [SEQ],
+                                      {"convert_args": ["--dynamic-range", "--map-bilstm-to-lstm"], "rel_tol": 2e-2}),
     # embedding + LSTM with int64 tokens
     "lstm_tagger": (Tagger, [{"shape": [2, 7], "dtype": "int64", "high": 50}]),
 }
