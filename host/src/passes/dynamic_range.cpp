@@ -3,8 +3,9 @@
 // (asymmetrically when the operator asks for it), multiply in int8 and rescale to float32.
 // Weights: symmetric, values in [-127, 127], zero point 0, scale max|w| / 127 over the tensor
 // or, for the convolutions, over each output channel (axis 0 of CONV_2D [O,H,W,I], axis 3 of
-// DEPTHWISE_CONV_2D [1,H,W,C*M]), and UNIDIRECTIONAL_SEQUENCE_LSTM's weights per tensor. The operator versions follow from the new signature
-// (tflite/op_version.cpp: hybrid, hybrid per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
+// DEPTHWISE_CONV_2D [1,H,W,C*M]); UNIDIRECTIONAL_SEQUENCE_LSTM's weights per tensor. The
+// operator versions follow from the new signature (tflite/op_version.cpp: hybrid, hybrid
+// per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
 // always carries one scale per channel (equal ones when per-tensor was asked for): LiteRT's
 // hybrid depthwise kernel indexes the scales by channel.
 #include <litecast/plugin.h>
