@@ -89,23 +89,22 @@ struct Emitter {
     const int64_t T = static_cast<int64_t>(xs.size());
     for (int64_t s = 0; s < T; ++s) {
       const size_t t = static_cast<size_t>(reverse ? T - 1 - s : s);
-      std::vector<int32_t> gi = gates(wi, xs[t]);
-      std::vector<int32_t> gh;
-      if (h >= 0)
+      // An LSTM with both terms and combined gates adds before the split: one ADD, not four.
+      const bool add_then_split = r.kind == "lstm" && !separated && h >= 0;
+      std::vector<int32_t> gi, gh;
+      if (!add_then_split) gi = gates(wi, xs[t]);
+      if (h >= 0 && !add_then_split)
         gh = gates(wh, h);
-      else if (!rec_bias.empty())
+      else if (h < 0 && !rec_bias.empty())
         gh = rec_bias;
       if (r.kind == "lstm") {
-        // Combined: add before the split, one ADD instead of four.
-        std::vector<int32_t> z;
-        if (!separated && h >= 0) {
+        std::vector<int32_t> z = gi;
+        if (add_then_split) {
           int32_t all_i = emit_fc(n, xs[t], wi.all_w, wi.all_b, r.batch, G * H);
           int32_t all_h = emit_fc(n, h, wh.all_w, -1, r.batch, G * H);
           z = emit_split(n, emit_binary(n, LC_OP_ADD, all_i, all_h, {r.batch, G * H}), G, r.batch, H);
-        } else {
-          z = gi;
-          if (h >= 0)
-            for (size_t g = 0; g < 4; ++g) z[g] = add(z[g], gh[g]);
+        } else if (h >= 0) {
+          for (size_t g = 0; g < 4; ++g) z[g] = add(z[g], gh[g]);
         }
         int32_t ig = sigmoid(z[0]), fg = sigmoid(z[1]), gg = tanh(z[2]), og = sigmoid(z[3]);
         int32_t cn = mul(ig, gg);
