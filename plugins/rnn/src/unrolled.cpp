@@ -141,10 +141,10 @@ std::vector<int32_t> initial(const litecast::Node& n, const Rnn& r, int item, bo
 
 void translate_unrolled(litecast::Node& n) {
   Rnn r = read_rnn(n);
-  if (!option_on(n, "unroll_rnn") && r.kind == "lstm")
-    n.warn(
-        "LSTM with initial states given or final states read: unrolled over time (the fused op keeps its "
-        "states in variable tensors)");
+  if (!option_on(n, "unroll_rnn") && r.kind != "gru")
+    n.warn(std::string(r.kind == "lstm" ? "LSTM" : "RNN") +
+           " with initial states given or final states read: unrolled over time (the fused op keeps its states in "
+           "variable tensors)");
   Emitter e{n, r, option_on(n, "separated_rnn_gate_calc")};
   const int time_axis = r.batch_first ? 1 : 0;
   std::vector<int32_t> xs = emit_unpack(n, n.input(0), time_axis);
