@@ -2,9 +2,10 @@
 // BIDIRECTIONAL_SEQUENCE_LSTM per bidirectional layer), aten::rnn_tanh/rnn_relu as
 // UNIDIRECTIONAL_SEQUENCE_RNN. Their states are TFLite variable tensors: they start at zero,
 // carry over from one invocation to the next (streaming) and reset_all_variables clears them.
-// That is PyTorch's behaviour only when the model starts from zero states and never reads the
-// final ones, so these translators decline otherwise (and under --unroll-rnn); the unrolled
-// translator then takes the node with its states as ordinary tensors.
+// That is PyTorch's behaviour only when the model starts from zero states, so these translators
+// decline otherwise, when the model reads an LSTM's final cell state (which never leaves the
+// op; the final hidden states are sliced from the outputs), and under --unroll-rnn; the
+// unrolled translator then takes the node with its states as ordinary tensors.
 #include <string>
 #include <vector>
 
@@ -14,13 +15,43 @@ namespace rnn {
 
 namespace {
 
+// h_n is the last step of each layer's output (the first for the backward direction), so the
+// fused form can give it; c_n never leaves the op.
 void check_fusable(const litecast::Node& n, const Rnn& r) {
   if (option_on(n, "unroll_rnn")) n.decline("--unroll-rnn asks for the unrolled form");
   if (!r.zero_h0 || !r.zero_c0)
     n.decline("initial states given: the fused op keeps its state in variable tensors (unrolled instead)");
-  for (int i = 1; i < n.num_outputs(); ++i)
-    if (n.output_uses(i) > 0)
-      n.decline("final states read by the model: the fused op does not output them (unrolled instead)");
+  if (n.num_outputs() > 2 && n.output_uses(2) > 0)
+    n.decline("final cell state c_n read by the model: the fused op does not output it (unrolled instead)");
+}
+
+// Direction `dir`'s final hidden state [B, P] from a layer's output ([B, T, D*P] or [T, B, D*P]).
+int32_t final_state(const litecast::Node& n, const Rnn& r, int32_t layer_out, int64_t dir) {
+  const int64_t t = dir == 0 ? r.steps - 1 : 0, off = dir * r.out;
+  std::vector<int32_t> begin = r.batch_first
+                                   ? std::vector<int32_t>{0, static_cast<int32_t>(t), static_cast<int32_t>(off)}
+                                   : std::vector<int32_t>{static_cast<int32_t>(t), 0, static_cast<int32_t>(off)};
+  std::vector<int64_t> size =
+      r.batch_first ? std::vector<int64_t>{r.batch, 1, r.out} : std::vector<int64_t>{1, r.batch, r.out};
+  int32_t step = n.add_tensor(LC_FLOAT32, size);
+  n.op(LC_OP_SLICE, {layer_out, n.const_i32(begin), n.const_i32(std::vector<int32_t>(size.begin(), size.end()))},
+       {step});
+  int32_t h = n.add_tensor(LC_FLOAT32, {r.batch, r.out});
+  n.op(LC_OP_RESHAPE, {step, n.const_i32({static_cast<int32_t>(r.batch), static_cast<int32_t>(r.out)})}, {h});
+  return h;
+}
+
+// Binds h_n (PACKed final states, when the model reads it) and leaves c_n (unused) zeros.
+void bind_states(const litecast::Node& n, const Rnn& r, const std::vector<int32_t>& layer_outs) {
+  if (n.output_uses(1) > 0) {
+    std::vector<int32_t> hs;
+    for (int32_t y : layer_outs)
+      for (int64_t d = 0; d < r.dirs; ++d) hs.push_back(final_state(n, r, y, d));
+    n.output(1, emit_pack(n, hs, 0));
+  } else {
+    n.output(1, zeros_like_output(n, 1));
+  }
+  for (int i = 2; i < n.num_outputs(); ++i) n.output(i, zeros_like_output(n, i));
 }
 
 // A state tensor [batch, units] that persists across invocations.
@@ -135,10 +166,6 @@ int32_t layer_pair(const litecast::Node& n, const Rnn& r, int64_t layer, int32_t
   return emit_concat(n, {fw, reversed(n, r, r.cell(layer, 1), x, direction)}, 2);
 }
 
-void bind_unused_states(const litecast::Node& n) {
-  for (int i = 1; i < n.num_outputs(); ++i) n.output(i, zeros_like_output(n, i));
-}
-
 }  // namespace
 
 void translate_lstm_fused(litecast::Node& n) {
@@ -146,23 +173,26 @@ void translate_lstm_fused(litecast::Node& n) {
   check_fusable(n, r);
   const bool split_bidi = option_on(n, "map_bilstm_to_lstm");
   int32_t x = n.input(0);
+  std::vector<int32_t> outs;
   for (int64_t l = 0; l < r.layers; ++l) {
     if (r.dirs == 2 && !split_bidi)
       x = bidirectional_lstm(n, r, r.cell(l, 0), r.cell(l, 1), x);
     else
       x = layer_pair(n, r, l, x, unidirectional_lstm);
+    outs.push_back(x);
   }
   n.output(0, x);
-  bind_unused_states(n);
+  bind_states(n, r, outs);
 }
 
 void translate_rnn_fused(litecast::Node& n) {
   Rnn r = read_rnn(n);
   check_fusable(n, r);
   int32_t x = n.input(0);
-  for (int64_t l = 0; l < r.layers; ++l) x = layer_pair(n, r, l, x, unidirectional_rnn);
+  std::vector<int32_t> outs;
+  for (int64_t l = 0; l < r.layers; ++l) outs.push_back(x = layer_pair(n, r, l, x, unidirectional_rnn));
   n.output(0, x);
-  bind_unused_states(n);
+  bind_states(n, r, outs);
 }
 
 }  // namespace rnn

@@ -9,18 +9,19 @@ LITECAST_PLUGIN("litecast.rnn", "0.2.0", "LSTM, GRU and RNN: fused TFLite sequen
                   r.translator("aten::lstm", kFusedPriority,
                                "UNIDIRECTIONAL_SEQUENCE_LSTM per layer (BIDIRECTIONAL_SEQUENCE_LSTM, or two "
                                "unidirectional with --map-bilstm-to-lstm), states as variable tensors; only "
-                               "without initial states and with the final states unused",
+                               "without initial states and with c_n unused (h_n is sliced from the outputs)",
                                translate_lstm_fused);
                   r.translator("aten::rnn_tanh", kFusedPriority,
                                "UNIDIRECTIONAL_SEQUENCE_RNN per layer and direction, state as a variable "
-                               "tensor; only without initial state and with the final state unused",
+                               "tensor; only without initial state",
                                translate_rnn_fused);
                   r.translator("aten::rnn_relu", kFusedPriority,
                                "UNIDIRECTIONAL_SEQUENCE_RNN per layer and direction, state as a variable "
-                               "tensor; only without initial state and with the final state unused",
+                               "tensor; only without initial state",
                                translate_rnn_fused);
                   const char* unrolled =
-                      "unrolled over time into elementary ops (--unroll-rnn, GRU, or states in/out); "
+                      "unrolled over time into elementary ops (--unroll-rnn, GRU, initial states given, or an "
+                      "LSTM's c_n read); "
                       "--separated-rnn-gate-calc: one FULLY_CONNECTED per gate; float32, padded "
                       "batched input, eval mode";
                   r.translator("aten::lstm", kUnrolledPriority, unrolled, translate_unrolled);

@@ -1,7 +1,7 @@
 """Recurrent layers: nn.LSTM, nn.GRU and nn.RNN (aten::lstm, aten::gru, aten::rnn_tanh,
-aten::rnn_relu). Without state inputs and with the final states unused an LSTM becomes the fused
+aten::rnn_relu). Without state inputs (and with an LSTM's c_n unused) an LSTM becomes the fused
 UNIDIRECTIONAL/BIDIRECTIONAL_SEQUENCE_LSTM and an RNN UNIDIRECTIONAL_SEQUENCE_RNN, whose variable
-states start at zero in a fresh interpreter, as in PyTorch; GRU, states in or out, and
+states start at zero in a fresh interpreter, as in PyTorch; GRU, states in, c_n out, and
 "convert_args": ["--unroll-rnn"] take the unrolled form. Streaming over consecutive invocations
 is tested by test_rnn_streaming.py."""
 import torch.nn as nn
@@ -13,7 +13,8 @@ SEQ_BF = (2, 5, I)  # [B, T, I]
 
 class Seq(nn.Module):
     """Runs a recurrent layer; returns its output only (states="none"), also the final states
-    ("out"), or takes initial states as inputs and returns the final ones ("inout")."""
+    ("out"; "out_h": only an LSTM's h_n), or takes initial states as inputs and returns the
+    final ones ("inout")."""
 
     def __init__(self, layer, states="none"):
         super().__init__()
@@ -26,6 +27,8 @@ class Seq(nn.Module):
             y, s = self.rnn(x)
         if self.states == "none":
             return y
+        if self.states == "out_h":
+            return y, s[0]
         return (y, *s) if isinstance(s, tuple) else (y, s)
 
 
@@ -44,6 +47,19 @@ class Tagger(nn.Module):
 
     def forward(self, tokens):
         return self.head(self.lstm(self.emb(tokens))[0])
+
+
+class LastHidden(nn.Module):
+    """Classifies a sequence from the last layer's final hidden state (h_n[-1]); c_n unused."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.rnn, self.head = layer, nn.Linear(H, 3)
+
+    def forward(self, x):
+        _, s = self.rnn(x)
+        h = s[0] if isinstance(s, tuple) else s
+        return self.head(h[-1])
 
 
 UNROLL = {"convert_args": ["--unroll-rnn"]}
@@ -66,7 +82,13 @@ FIXTURES = {
     "lstm_no_bias": (seq(nn.LSTM, num_layers=2, bias=False), [SEQ]),
     "lstm_proj": (seq(nn.LSTM, num_layers=2, proj_size=6, batch_first=True), [SEQ_BF]),
     "lstm_proj_bidir": (seq(nn.LSTM, proj_size=6, bidirectional=True), [SEQ]),
-    # LSTM with states: unrolled whatever the options
+    # h_n read, c_n not: still fused, h_n sliced from the layers' outputs
+    "lstm_hn_classifier": (lambda: LastHidden(nn.LSTM(I, H, 2, batch_first=True)), [SEQ_BF]),
+    "lstm_hn_2l_bidir": (lambda: Seq(nn.LSTM(I, H, 2, bidirectional=True), "out_h"), [SEQ]),
+    "lstm_hn_proj_bidir_bf": (lambda: Seq(nn.LSTM(I, H, proj_size=6, bidirectional=True, batch_first=True), "out_h"),
+                              [SEQ_BF]),
+    "rnn_hn_2l_bidir_bf": (seq(nn.RNN, "out", num_layers=2, bidirectional=True, batch_first=True), [SEQ_BF]),
+    # LSTM with c_n read or states given: unrolled whatever the options
     "lstm_states_out": (seq(nn.LSTM, "out", num_layers=2), [SEQ]),
     "lstm_states_inout": (seq(nn.LSTM, "inout", num_layers=2, batch_first=True), [SEQ_BF] + states(2)),
     "lstm_states_bidir_proj": (seq(nn.LSTM, "inout", bidirectional=True, proj_size=6), [SEQ, (2, 2, 6), (2, 2, H)]),
