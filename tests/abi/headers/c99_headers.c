@@ -20,8 +20,9 @@ ABI_CHECK(packed_struct_size_first, offsetof(lc_packed_params_t, struct_size) ==
 /* 1.1 appended input_packed after set_output_list: the 1.0 table is a prefix of the 1.1 one. */
 ABI_CHECK(input_packed_appended, offsetof(lc_host_api_t, input_packed) > offsetof(lc_host_api_t, set_output_list));
 /* 1.2 appended set_tensor_variable and output_num_uses after input_packed. */
-ABI_CHECK(state_fns_appended, offsetof(lc_host_api_t, set_tensor_variable) > offsetof(lc_host_api_t, input_packed) &&
-                                  offsetof(lc_host_api_t, output_num_uses) > offsetof(lc_host_api_t, set_tensor_variable));
+ABI_CHECK(state_fns_appended,
+          offsetof(lc_host_api_t, set_tensor_variable) > offsetof(lc_host_api_t, input_packed) &&
+              offsetof(lc_host_api_t, output_num_uses) > offsetof(lc_host_api_t, set_tensor_variable));
 ABI_CHECK(op_codes_are_tflite, LC_OP_ADD == 0 && LC_OP_NEG == 59);
 
 static int32_t translate(void* user, lc_ctx_t* ctx, const lc_host_api_t* host) {
@@ -41,9 +42,14 @@ static int32_t init(const lc_host_api_t* host, lc_ctx_t* ctx) {
   return host->register_translator(ctx, &t);
 }
 
-static const lc_plugin_descriptor_t descriptor = {
-    (uint32_t)sizeof(lc_plugin_descriptor_t), LC_ABI_MAJOR, LC_ABI_MINOR, "test.header-check", "0", "header check",
-    &init, NULL};
+static const lc_plugin_descriptor_t descriptor = {(uint32_t)sizeof(lc_plugin_descriptor_t),
+                                                  LC_ABI_MAJOR,
+                                                  LC_ABI_MINOR,
+                                                  "test.header-check",
+                                                  "0",
+                                                  "header check",
+                                                  &init,
+                                                  NULL};
 
 LC_EXPORT const lc_plugin_descriptor_t* litecast_plugin_entry_v1(uint32_t host_major, uint32_t host_minor);
 LC_EXPORT const lc_plugin_descriptor_t* litecast_plugin_entry_v1(uint32_t host_major, uint32_t host_minor) {
