@@ -42,14 +42,9 @@ static int32_t init(const lc_host_api_t* host, lc_ctx_t* ctx) {
   return host->register_translator(ctx, &t);
 }
 
-static const lc_plugin_descriptor_t descriptor = {(uint32_t)sizeof(lc_plugin_descriptor_t),
-                                                  LC_ABI_MAJOR,
-                                                  LC_ABI_MINOR,
-                                                  "test.header-check",
-                                                  "0",
-                                                  "header check",
-                                                  &init,
-                                                  NULL};
+static const lc_plugin_descriptor_t descriptor = {
+    (uint32_t)sizeof(lc_plugin_descriptor_t), LC_ABI_MAJOR, LC_ABI_MINOR, "test.header-check", "0", "header check",
+    &init, NULL};
 
 LC_EXPORT const lc_plugin_descriptor_t* litecast_plugin_entry_v1(uint32_t host_major, uint32_t host_minor);
 LC_EXPORT const lc_plugin_descriptor_t* litecast_plugin_entry_v1(uint32_t host_major, uint32_t host_minor) {
