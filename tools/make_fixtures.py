@@ -6,7 +6,8 @@ Fixtures live in tests/e2e/models/<family>.py, each module with a dict
 where an input is a shape tuple (float32) or a dict {"shape": [...], "dtype": "int64",
 "high": 10} (integers drawn from [0, high)), and optionally per fixture a third element,
 a dict of options: {"rel_tol": 1e-3} (looser float tolerance, say why in the module),
-{"strict": False} (trace with strict=False), {"grad": True} (trace with autograd on instead of
+{"convert_args": ["--unroll-rnn"]} (extra
+`litecast convert` arguments for this fixture), {"strict": False} (trace with strict=False), {"grad": True} (trace with autograd on instead of
 under torch.no_grad(): torch 2.x then traces nn.MultiheadAttention and the nn.Transformer layers
 into aten::scaled_dot_product_attention rather than their fused fast-path ops; traced with
 check_trace=False, as the check re-traces under no_grad), {"script": True} (torch.jit.script

@@ -39,6 +39,7 @@ void refuse_overwrite(const std::string& command, const std::string& output, con
 int cmd_plugins(const std::vector<std::string>& args);
 int cmd_ops(const std::vector<std::string>& args);
 int cmd_inspect(const std::vector<std::string>& args);
+int cmd_lstm_states(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_export_debug(const std::vector<std::string>& args);
 int cmd_prune(const std::vector<std::string>& args);

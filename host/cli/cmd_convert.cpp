@@ -43,7 +43,8 @@ struct ConverterSwitch {
 };
 constexpr ConverterSwitch kConverterSwitches[] = {
     {"group_conv_rewrite", "grouped convolutions as SPLIT + CONV_2D per group + CONCATENATION (standard TFLite)"},
-    {"unroll_rnn", "LSTM/GRU as elementwise ops unrolled over time instead of one fused op"},
+    {"unroll_rnn", "LSTM/GRU/RNN as elementwise ops unrolled over time instead of one fused op"},
+    {"separated_rnn_gate_calc", "with --unroll-rnn, one FULLY_CONNECTED per LSTM/GRU gate"},
     {"map_bilstm_to_lstm", "bidirectional LSTM as two unidirectional LSTM ops"},
     {"legacy_gelu", "GELU as the tanh approximation whatever PyTorch used"},
     {"fuse_quant_dequant", "a quantized model's inputs and outputs stay integer (no QUANTIZE/DEQUANTIZE at its edges)"},

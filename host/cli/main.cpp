@@ -27,6 +27,7 @@ const std::map<std::string, Command>& commands() {
       {"convert", {&cmd_convert, "convert a TorchScript model (.pt) to TFLite (.tflite)"}},
       {"export-debug", {&cmd_export_debug, "write a model and its input/output description for a bug report"}},
       {"inspect", {&cmd_inspect, "show a .tflite model's inputs, outputs, operators and sizes"}},
+      {"lstm-states", {&cmd_lstm_states, "list the state variables of a .tflite's fused LSTM/RNN ops (streaming)"}},
       {"ops", {&cmd_ops, "list which TorchScript ops the loaded plugins translate"}},
       {"plugins", {&cmd_plugins, "list the loaded plugins and what each provides"}},
       {"prune", {&cmd_prune, "prune channels of a TorchScript model (one-shot, structured) for fine-tuning"}},

@@ -146,7 +146,7 @@ def test_c_plugin_is_listed():
     expect(err == [], f"unexpected warnings: {err}")
     expect(ids(plugins) == ["test.c-plugin"], f"plugins: {ids(plugins)}")
     p = plugins[0]
-    expect(p["abi"] == "1.1", f"abi {p['abi']}")
+    expect(p["abi"] == "1.2", f"abi {p['abi']}")
     expect(p["translators"] == 1, f"translators {p['translators']}")
     expect(p["interfaces"] == ["litecast.pruning-metric/1:test_c_abs_sum"], f"interfaces {p['interfaces']}")
     expect(os.path.basename(p["path"]) == "libabi_c_plugin.so", f"path {p['path']}")
@@ -258,7 +258,7 @@ def test_version_skew_refusals():
     expect_refusals(
         ["c_plugin", "conflict_a"], ["test.c-plugin", "test.conflict-a"],
         {"libabi_entry_v2.so": r"ABI 2\b.*ABI 1\b",
-         "libabi_entry_null.so": r"declined to serve this host \(ABI 1\.1\)",
+         "libabi_entry_null.so": r"declined to serve this host \(ABI 1\.2\)",
          "libabi_major2.so": r"descriptor says ABI 2, this host speaks ABI 1"},
         extra_dirs=["entry_v2", "entry_null", "major2"])
 

@@ -239,6 +239,7 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
     """Converts fixture `name`, runs it in LiteRT and in PyTorch, compares; returns a report."""
     spec = load_spec(fixtures, name)
     pt = os.path.join(fixtures, name + ".pt")
+    extra_args = list(extra_args) + list(spec.get("convert_args", []))  # per-fixture convert options
     with tempfile.TemporaryDirectory() as tmp:
         out = keep or os.path.join(tmp, name + ".tflite")
         convert(cli, pt, out, spec, extra_args)

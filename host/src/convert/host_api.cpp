@@ -517,6 +517,32 @@ int32_t input_packed(lc_ctx_t* ctx, int32_t i, lc_packed_params_t* out) {
   });
 }
 
+// --- state tensors (ABI 1.2) ----------------------------------------------------------------
+
+int32_t set_tensor_variable(lc_ctx_t* ctx, int32_t tensor) {
+  return guard(ctx, [&] {
+    TranslationCall& c = call_of(ctx);
+    check_tensor_index(c, tensor, false);
+    if (static_cast<size_t>(tensor) < c.first_new_tensor)
+      throw Error(fmt::format("set_tensor_variable: tensor {} was not added by this call", tensor));
+    Tensor& t = c.tr.model().tensors[static_cast<size_t>(tensor)];
+    if (t.buffer != 0) throw Error(fmt::format("set_tensor_variable: tensor {} is a constant", tensor));
+    t.is_variable = true;
+    return LC_OK;
+  });
+}
+
+int32_t output_num_uses(lc_ctx_t* ctx, int32_t i, int32_t* count) {
+  return guard(ctx, [&] {
+    TranslationCall& c = call_of(ctx);
+    auto outs = c.node->outputs();
+    if (i < 0 || static_cast<size_t>(i) >= outs.size() || !count)
+      throw Error(fmt::format("output_num_uses: output {} out of range", i));
+    *count = static_cast<int32_t>(outs[static_cast<size_t>(i)]->uses().size());
+    return LC_OK;
+  });
+}
+
 // --- messages -----------------------------------------------------------------------------
 
 void set_error(lc_ctx_t* ctx, const char* message) {
@@ -537,6 +563,7 @@ const lc_host_api_t kHostApi = {
     &input_list_size,      &input_data,   &input_tensor,    &output_info,         &add_tensor,
     &tensor_info,          &add_operator, &set_option_int,  &set_option_float,    &set_option_enum,
     &set_option_ints,      &set_output,   &set_output_list, &input_packed,
+    &set_tensor_variable,  &output_num_uses,
 };
 
 }  // namespace

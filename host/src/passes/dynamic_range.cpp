@@ -3,8 +3,9 @@
 // (asymmetrically when the operator asks for it), multiply in int8 and rescale to float32.
 // Weights: symmetric, values in [-127, 127], zero point 0, scale max|w| / 127 over the tensor
 // or, for the convolutions, over each output channel (axis 0 of CONV_2D [O,H,W,I], axis 3 of
-// DEPTHWISE_CONV_2D [1,H,W,C*M]). The operator versions follow from the new signature
-// (tflite/op_version.cpp: hybrid, hybrid per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
+// DEPTHWISE_CONV_2D [1,H,W,C*M]); UNIDIRECTIONAL_SEQUENCE_LSTM's weights per tensor. The
+// operator versions follow from the new signature (tflite/op_version.cpp: hybrid, hybrid
+// per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
 // always carries one scale per channel (equal ones when per-tensor was asked for): LiteRT's
 // hybrid depthwise kernel indexes the scales by channel.
 #include <litecast/plugin.h>
@@ -83,14 +84,14 @@ Exclusions resolve(ModelGraph& g, const std::vector<std::string>& entries) {
   Exclusions ex;
   for (const std::string& e : entries) {
     int32_t code = builtin_code(e);
-    if (code >= 0 && is_hybrid_op(code)) {
+    if (code >= 0 && (is_hybrid_op(code) || code == LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM)) {
       ex.op_types.insert(code);
     } else if (candidate_tensors.count(e)) {
       ex.tensors.insert(e);
     } else if (code >= 0) {
       throw Error(
           fmt::format("--dynamic-exclude {}: dynamic-range quantization never changes {} (it quantizes "
-                      "FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D)",
+                      "FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and UNIDIRECTIONAL_SEQUENCE_LSTM)",
                       e, e));
     } else {
       throw Error(
@@ -114,6 +115,23 @@ bool hybrid_candidate(ModelGraph& g, const Operator& op) {
   if (w.shape.size() != 4 || x.shape.size() != 4) return false;
   // CONV_2D reading fewer channels per filter than the input has is grouped.
   return op.builtin_code != LC_OP_CONV_2D || x.shape[3] == w.shape[3];
+}
+
+// UNIDIRECTIONAL_SEQUENCE_LSTM's weight inputs (input-to-gate 1-4, recurrent 5-8, peepholes
+// 9-11, projection 16): its hybrid kernel takes them all int8, per tensor; biases and the
+// variable states stay float32. (BIDIRECTIONAL_SEQUENCE_LSTM stays float: its hybrid versions
+// are not in tflite/op_version.cpp yet; --map-bilstm-to-lstm gives unidirectional ops.)
+const size_t kLstmWeightInputs[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16};
+
+bool lstm_candidate(ModelGraph& g, const Operator& op) {
+  if (op.builtin_code != LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || op.inputs.size() < 20 || op.inputs[0] < 0) return false;
+  const Tensor& x = g.tensor(op.inputs[0]);
+  if (g.is_constant(op.inputs[0]) || x.type != LC_FLOAT32 || !x.quant.empty()) return false;
+  for (size_t k : kLstmWeightInputs) {
+    const int32_t w = op.inputs[k];
+    if (w >= 0 && (!g.is_constant(w) || g.tensor(w).type != LC_FLOAT32 || !g.tensor(w).quant.empty())) return false;
+  }
+  return op.inputs[2] >= 0;
 }
 
 void set_option(Operator& op, const std::string& field, OptionValue v) {
@@ -167,6 +185,30 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
     target.inputs[1] = it->second;
     if (target.builtin_code == LC_OP_FULLY_CONNECTED && o.asymmetric_inputs)
       set_option(target, "asymmetric_quantize_inputs", int64_t{1});
+    r.counters["quantized"]++;
+  }
+  for (size_t i = 0; i < g.model().operators.size(); ++i) {
+    if (g.removed(i) || !lstm_candidate(g, g.op(i))) continue;
+    if (ex.op_types.count(LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM)) {
+      r.counters["excluded"]++;
+      continue;
+    }
+    for (size_t k : kLstmWeightInputs) {
+      const int32_t w = g.op(i).inputs[k];
+      if (w < 0) continue;
+      auto [it, fresh] = done.emplace(std::make_pair(w, -1), -1);
+      if (fresh) {
+        const Tensor wt = g.tensor(w);
+        std::vector<float> scales;
+        std::vector<int8_t> q = quantize_symmetric(g.floats(w), wt.shape, -1, scales);
+        int32_t qt = g.add_constant(wt.name, LC_INT8, wt.shape, q);
+        g.tensor(qt).quant.scales = scales;
+        g.tensor(qt).quant.zero_points.assign(1, 0);
+        it->second = qt;
+      }
+      g.op(i).inputs[k] = it->second;
+    }
+    if (o.asymmetric_inputs) set_option(g.op(i), "asymmetric_quantize_inputs", int64_t{1});
     r.counters["quantized"]++;
   }
   if (r.changed()) g.compact();

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define LC_ABI_MAJOR 1
-#define LC_ABI_MINOR 1
+#define LC_ABI_MINOR 2
 
 #if defined(_WIN32)
 #define LC_EXPORT __declspec(dllexport)
@@ -303,6 +303,16 @@ struct lc_host_api {
      second input), unpacked into *out (the caller sets out->struct_size). LC_ERROR when the
      input is not such an object. [host-thread] [during-convert] */
   int32_t (*input_packed)(lc_ctx_t* ctx, int32_t i, lc_packed_params_t* out);
+
+  /* ---- ABI 1.2 ---- */
+  /* Make `tensor`, an activation (no data) that this call added, a TFLite variable tensor:
+     state that persists from one invocation to the next and that the interpreter's
+     reset_all_variables sets back to zero (the state inputs of the fused LSTM/RNN ops).
+     [host-thread] [during-convert] */
+  int32_t (*set_tensor_variable)(lc_ctx_t* ctx, int32_t tensor);
+  /* How many nodes of the graph (or the graph's return) read node output i; 0 when the
+     model never uses it. [host-thread] [during-convert] */
+  int32_t (*output_num_uses)(lc_ctx_t* ctx, int32_t i, int32_t* count);
 };
 
 /* ---- the plugin descriptor --------------------------------------------------------------- */

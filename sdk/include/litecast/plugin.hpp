@@ -261,6 +261,21 @@ class Node {
     return o;
   }
 
+  // ABI 1.2: makes `tensor` (an activation this call added) a TFLite variable tensor.
+  void make_variable(int32_t tensor) const {
+    if (!LC_HAS_FIELD(host_, lc_host_api_t, set_tensor_variable))
+      throw Decline("this host predates ABI 1.2 and cannot create variable tensors");
+    detail::check(host_->set_tensor_variable(ctx_, tensor));
+  }
+  // ABI 1.2: how many readers output i of the node has (0: unused).
+  int output_uses(int i) const {
+    if (!LC_HAS_FIELD(host_, lc_host_api_t, output_num_uses))
+      throw Decline("this host predates ABI 1.2 and cannot tell whether an output is used");
+    int32_t n = 0;
+    detail::check(host_->output_num_uses(ctx_, i, &n));
+    return n;
+  }
+
   const char* option(const char* name) const { return host_->get_option(ctx_, name); }
   void warn(const std::string& msg) const { host_->log(ctx_, LC_LOG_WARNING, msg.c_str()); }
   [[noreturn]] void decline(const std::string& why) const { throw Decline(why); }

@@ -19,6 +19,10 @@ ABI_CHECK(status_codes_distinct, LC_OK != LC_DECLINE && LC_DECLINE != LC_ERROR &
 ABI_CHECK(packed_struct_size_first, offsetof(lc_packed_params_t, struct_size) == 0);
 /* 1.1 appended input_packed after set_output_list: the 1.0 table is a prefix of the 1.1 one. */
 ABI_CHECK(input_packed_appended, offsetof(lc_host_api_t, input_packed) > offsetof(lc_host_api_t, set_output_list));
+/* 1.2 appended set_tensor_variable and output_num_uses after input_packed. */
+ABI_CHECK(state_fns_appended,
+          offsetof(lc_host_api_t, set_tensor_variable) > offsetof(lc_host_api_t, input_packed) &&
+              offsetof(lc_host_api_t, output_num_uses) > offsetof(lc_host_api_t, set_tensor_variable));
 ABI_CHECK(op_codes_are_tflite, LC_OP_ADD == 0 && LC_OP_NEG == 59);
 
 static int32_t translate(void* user, lc_ctx_t* ctx, const lc_host_api_t* host) {

@@ -1,0 +1,102 @@
+"""Streaming with the fused recurrent ops (docs/rnn.md): their states are TFLite variable
+tensors, so consecutive invocations on consecutive chunks of a sequence continue where the last
+one stopped, and reset_all_variables starts over from zero states. For each model:
+  1. chunk 1, then chunk 2 without a reset: equal PyTorch's output on the concatenated sequence
+     (its first and second part);
+  2. reset_all_variables, chunk 1 again: equals the first invocation;
+  3. `litecast lstm-states --json` lists the model's variable tensors, and writing zeros into
+     them with set_tensor also restarts the sequence.
+Tolerance: the float one, max abs error <= 1e-4 * max(1, max|reference|).
+
+Usage: test_rnn_streaming.py CLI
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+try:
+    from ai_edge_litert.interpreter import Interpreter
+except ImportError:
+    from tflite_runtime.interpreter import Interpreter
+
+CLI = sys.argv[1]
+T1, T2, B, I, H = 4, 8, 2, 8, 16
+
+
+class Head(nn.Module):
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+CASES = {
+    "lstm_2l_bf": (lambda: nn.LSTM(I, H, 2, batch_first=True), True, 4),
+    "lstm_proj": (lambda: nn.LSTM(I, H, proj_size=6), False, 2),
+    "rnn_tanh_2l": (lambda: nn.RNN(I, H, 2, batch_first=True), True, 2),
+}
+failures = []
+
+
+def check(name, got, want):
+    err = float(np.abs(got - want).max())
+    tol = 1e-4 * max(1.0, float(np.abs(want).max()))
+    ok = err <= tol
+    print(f"{'ok' if ok else 'FAIL'} {name}: max abs error {err:.3g} (tolerance {tol:.3g})")
+    if not ok:
+        failures.append(name)
+
+
+def invoke(it, x):
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    return it.get_tensor(it.get_output_details()[0]["index"]).copy()
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    for name, (make, batch_first, num_states) in CASES.items():
+        torch.manual_seed(0)
+        model = Head(make()).eval()
+        t_axis = 1 if batch_first else 0
+        shape = lambda t: (B, t, I) if batch_first else (t, B, I)  # noqa: E731
+        x1, x2 = torch.randn(*shape(T1)), torch.randn(*shape(T2))
+        with torch.no_grad():
+            traced = torch.jit.trace(model, (x1,))
+            full = model(torch.cat([x1, x2], t_axis)).numpy()
+        pt, out = os.path.join(tmp, name + ".pt"), os.path.join(tmp, name + ".tflite")
+        traced.save(pt)
+        # Shapes are static: the model takes T1 steps, and x2 is fed as chunks of T1 steps.
+        subprocess.run([CLI, "convert", pt, "-o", out, "--input-shape", ",".join(map(str, shape(T1)))], check=True)
+        it = Interpreter(model_path=out)
+        it.allocate_tensors()
+        first = invoke(it, x1.numpy())
+        check(f"{name} chunk 1", first, full.take(range(0, T1), axis=t_axis))
+        steps = [x2.narrow(t_axis, k, T1) for k in range(0, T2 - T1 + 1, T1)]
+        pos = T1
+        for k, chunk in enumerate(steps):
+            got = invoke(it, chunk.numpy())
+            check(f"{name} chunk {k + 2} (no reset)", got, full.take(range(pos, pos + T1), axis=t_axis))
+            pos += T1
+        it.reset_all_variables()
+        check(f"{name} chunk 1 after reset_all_variables", invoke(it, x1.numpy()), first)
+        # lstm-states: the variable tensors, which a caller may also clear or set itself.
+        r = subprocess.run([CLI, "lstm-states", out, "--json"], capture_output=True, text=True, check=True)
+        states = json.loads(r.stdout)
+        if len(states) != num_states:
+            print(f"FAIL {name}: lstm-states lists {len(states)} state tensors, expected {num_states}")
+            failures.append(name + " lstm-states")
+        invoke(it, x2.narrow(t_axis, 0, T1).numpy())
+        for s in states:
+            it.set_tensor(s["index"], np.zeros(s["shape"], np.float32))
+        check(f"{name} chunk 1 after zeroing the lstm-states tensors", invoke(it, x1.numpy()), first)
+
+print(f"streaming: {len(failures)} failed")
+sys.exit(1 if failures else 0)
