@@ -22,6 +22,26 @@ bool is_shape_query(c10::Symbol kind) {
   return queries.count(kind) > 0;
 }
 
+// Factories whose result depends on their first input's shape, dtype and device only
+// (x.new_zeros(size), torch.zeros_like(x), ...): with their other inputs constant, their result
+// is a constant, so in-place writes into it (swin_t's window mask: new_zeros, then fill_ on
+// slices) fold too. new_empty/empty_like are not here: their contents are undefined.
+bool is_shape_only_factory(c10::Symbol kind) {
+  static const std::unordered_set<c10::Symbol> factories = {
+      c10::Symbol::fromQualString("aten::new_zeros"), c10::Symbol::fromQualString("aten::new_ones"),
+      c10::Symbol::fromQualString("aten::new_full"),  c10::Symbol::fromQualString("aten::zeros_like"),
+      c10::Symbol::fromQualString("aten::ones_like"), c10::Symbol::fromQualString("aten::full_like")};
+  return factories.count(kind) > 0;
+}
+
+// A real CPU tensor standing for `v` where only its shape, dtype and device matter.
+c10::IValue shape_stand_in(const c10::IValue& v) {
+  if (!v.isTensor()) return v;
+  const at::Tensor& t = v.toTensor();
+  if (!t.defined() || !t.is_meta()) return v;
+  return at::zeros(t.sizes(), t.options().device(at::kCPU));
+}
+
 void run_structural(torch::jit::Node* n, torch::jit::Stack& stack) {
   const auto kind = n->kind();
   if (kind == c10::prim::ListConstruct) {
@@ -268,11 +288,15 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
       stack.push_back(*torch::jit::toIValue(n->output()));
     } else {
       bool all_const = !n->isNondeterministic();
-      for (const torch::jit::Value* v : n->inputs()) {
+      const bool factory = is_shape_only_factory(n->kind());
+      for (size_t i = 0; i < n->inputs().size(); ++i) {
+        const torch::jit::Value* v = n->inputs()[i];
         const ValueRecord& r = at(v);
-        all_const = all_const && r.constant;
+        if (factory && i == 0 && r.tensor && !r.tensor->scales.empty()) all_const = false;  // quantized
+        if (!(factory && i == 0)) all_const = all_const && r.constant;
         stack.push_back(r.constant ? r.value : live.at(v));
       }
+      if (factory && all_const) stack[0] = shape_stand_in(stack[0]);
       constant = constant || all_const;
       // Constant nodes compute real values; the others only need shapes.
       if (meta && !constant)

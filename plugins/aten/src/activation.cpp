@@ -35,9 +35,8 @@ struct OneOp {
   int32_t code;
 };
 constexpr OneOp kOneOp[] = {
-    {"aten::relu", LC_OP_RELU},          {"aten::relu6", LC_OP_RELU6},
-    {"aten::sigmoid", LC_OP_LOGISTIC},   {"aten::tanh", LC_OP_TANH},
-    {"aten::hardswish", LC_OP_HARD_SWISH},
+    {"aten::relu", LC_OP_RELU}, {"aten::relu6", LC_OP_RELU6},          {"aten::sigmoid", LC_OP_LOGISTIC},
+    {"aten::tanh", LC_OP_TANH}, {"aten::hardswish", LC_OP_HARD_SWISH},
 };
 static_assert(pw::unique_ops(kOneOp), "an op listed twice in kOneOp");
 
@@ -220,11 +219,25 @@ void threshold(litecast::Node& n) {
   n.output(0, pw::select(n, above, x, scalar(n, LC_FLOAT32, n.f64(2))));
 }
 
+// glu(x, dim) = a * sigmoid(b), a and b the two halves of x along dim (SPLIT).
+void glu(litecast::Node& n) {
+  int32_t x = float_input(n);
+  std::vector<int64_t> shape = n.info(0).shape;
+  const int64_t dim = normalize_dim(n, n.i64(1), static_cast<int64_t>(shape.size()));
+  const auto d = static_cast<size_t>(dim);
+  if (shape[d] % 2 != 0) n.decline("glu: the split dimension has an odd size");
+  shape[d] /= 2;
+  int32_t a = n.add_tensor(LC_FLOAT32, shape), b = n.add_tensor(LC_FLOAT32, shape);
+  n.op(LC_OP_SPLIT, {n.const_i32({}, {static_cast<int32_t>(dim)}), x}, {a, b}).set("num_splits", 2);
+  n.output(0, binary(n, LC_OP_MUL, a, unary(n, LC_OP_LOGISTIC, b)));
+}
+
 }  // namespace
 
 const Family activation_family([](litecast::Registrar& r) {
   for (const OneOp& o : kOneOp) r.translator(o.op, kPriority, "float32 (relu also int32); one TFLite op", one_op);
-  const char* clamp_limits = "float32/int32; number or tensor bounds; RELU/RELU6/RELU_N1_TO_1/RELU_0_TO_1 when they fit";
+  const char* clamp_limits =
+      "float32/int32; number or tensor bounds; RELU/RELU6/RELU_N1_TO_1/RELU_0_TO_1 when they fit";
   for (const char* op : {"aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::hardtanh"})
     r.translator(op, kPriority, clamp_limits, clamp);
   r.translator("aten::leaky_relu", kPriority, "float32; LEAKY_RELU", leaky_relu);
@@ -239,6 +252,7 @@ const Family activation_family([](litecast::Registrar& r) {
   r.translator("aten::log_sigmoid", kPriority, "float32; overflow-free form", log_sigmoid);
   r.translator("aten::hardsigmoid", kPriority, "float32; relu6(x + 3) / 6", hardsigmoid);
   r.translator("aten::threshold", kPriority, "float32; SELECT_V2", threshold);
+  r.translator("aten::glu", kPriority, "float32; SPLIT in halves, a * LOGISTIC(b)", glu);
 });
 
 }  // namespace aten

@@ -11,7 +11,9 @@ namespace aten {
 
 namespace {
 
-std::vector<int32_t> to_i32(const std::vector<int64_t>& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+std::vector<int32_t> to_i32(const std::vector<int64_t>& v) {
+  return std::vector<int32_t>(v.begin(), v.end());
+}
 
 // view, reshape, flatten, unflatten, squeeze, unsqueeze, *_as: the output shape says it all.
 void reshape_to_output(litecast::Node& n) {
@@ -98,8 +100,10 @@ void movedim(litecast::Node& n) {
 // Output 0 as TILE of `x`; a RESHAPE (that remove_identities drops) when nothing repeats.
 void tile(litecast::Node& n, int32_t x, const std::vector<int32_t>& multiples) {
   bool repeats = std::any_of(multiples.begin(), multiples.end(), [](int32_t m) { return m != 1; });
-  if (repeats) n.unary_like_output(LC_OP_TILE, {x, n.const_i32(multiples)});
-  else n.unary_like_output(LC_OP_RESHAPE, {x, n.const_i32(to_i32(n.output_info(0).shape))});
+  if (repeats)
+    n.unary_like_output(LC_OP_TILE, {x, n.const_i32(multiples)});
+  else
+    n.unary_like_output(LC_OP_RESHAPE, {x, n.const_i32(to_i32(n.output_info(0).shape))});
 }
 
 // expand, expand_as, broadcast_to: leading unit dims by RESHAPE, then TILE by the growth of
@@ -117,6 +121,44 @@ void expand(litecast::Node& n) {
     multiples.push_back(static_cast<int32_t>(shape[d] == out.shape[d] ? 1 : out.shape[d]));
   }
   tile(n, x, multiples);
+}
+
+// broadcast_tensors(tensors): each input expanded (RESHAPE + TILE, as expand) to the shape they
+// broadcast to; an input already of that shape is passed through.
+void broadcast_tensors(litecast::Node& n) {
+  const int count = n.list_size(0);
+  std::vector<litecast::TensorInfo> infos;
+  size_t rank = 0;
+  for (int i = 0; i < count; ++i) {
+    infos.push_back(n.info(0, i));
+    rank = std::max(rank, infos.back().shape.size());
+  }
+  std::vector<int64_t> to(rank, 1);
+  for (const litecast::TensorInfo& t : infos)
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      int64_t& o = to[rank - t.shape.size() + d];
+      const int64_t s = t.shape[d];
+      if (s != 1 && o != 1 && s != o) n.decline("broadcast_tensors: shapes do not broadcast");
+      if (s != 1) o = s;
+    }
+  std::vector<int32_t> outs;
+  for (int i = 0; i < count; ++i) {
+    const litecast::TensorInfo& t = infos[static_cast<size_t>(i)];
+    int32_t x = n.input(0, i);
+    if (t.shape == to) {
+      outs.push_back(x);
+      continue;
+    }
+    std::vector<int64_t> shape(rank - t.shape.size(), 1);
+    shape.insert(shape.end(), t.shape.begin(), t.shape.end());
+    if (shape != t.shape) x = reshape(n, x, shape);
+    std::vector<int32_t> multiples;
+    for (size_t d = 0; d < rank; ++d) multiples.push_back(static_cast<int32_t>(shape[d] == to[d] ? 1 : to[d]));
+    int32_t y = n.add_tensor(t.dtype, to);
+    n.op(LC_OP_TILE, {x, n.const_i32(multiples)}, {y});
+    outs.push_back(y);
+  }
+  n.output_list(0, outs);
 }
 
 // repeat(self, repeats) needs len(repeats) >= rank and prepends unit dimensions; tile(self,
@@ -183,6 +225,7 @@ const Family family([](litecast::Registrar& r) {
   for (const char* op : {"aten::movedim", "aten::moveaxis"}) r.translator(op, kPriority, "int or int[] dims", movedim);
   for (const char* op : {"aten::expand", "aten::expand_as", "aten::broadcast_to"})
     r.translator(op, kPriority, "static shapes (RESHAPE + TILE)", expand);
+  r.translator("aten::broadcast_tensors", kPriority, "static shapes (RESHAPE + TILE per input)", broadcast_tensors);
   for (const char* op : {"aten::repeat", "aten::tile"}) r.translator(op, kPriority, "static repeats (TILE)", repeat);
   r.translator("aten::flip", kPriority, "any dims (REVERSE_V2 per run of adjacent dims)", flip);
   for (const char* op : {"aten::fliplr", "aten::flipud"}) r.translator(op, kPriority, "REVERSE_V2", flip_fixed);
