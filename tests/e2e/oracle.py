@@ -231,7 +231,7 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
     pt = os.path.join(fixtures, name + ".pt")
     with tempfile.TemporaryDirectory() as tmp:
         out = keep or os.path.join(tmp, name + ".tflite")
-        convert(cli, pt, out, spec, extra_args)
+        convert(cli, pt, out, spec, [*extra_args, *spec.get("convert_args", [])])
         inputs = make_inputs(spec)
         nchw = "--no-nchw-transpose" not in extra_args
         if spec.get("quantized"):

@@ -1,6 +1,7 @@
 #include "graph/torchscript_import.hpp"
 
 #include "graph/torch_message.hpp"
+#include "graph/view_writes.hpp"
 
 #include <litecast/error.hpp>
 
@@ -91,6 +92,7 @@ ImportedGraph import_torchscript(const std::string& path) {
     torch::jit::removeDropout(out.graph);
     torch::jit::RemoveListMutation(out.graph);
     torch::jit::RemoveTensorMutation(out.graph);
+    functionalize_view_writes(*out.graph);
     torch::jit::LowerSimpleTuples(out.graph);
     torch::jit::ConstantPropagation(out.graph);
     torch::jit::PeepholeOptimize(out.graph, /*disable_shape_peepholes=*/true);

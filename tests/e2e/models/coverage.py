@@ -42,6 +42,64 @@ class ZerosLikeOut(nn.Module):
         return x * 2.0, torch.zeros_like(x)
 
 
+class CopyIntoSlice(nn.Module):
+    """copy_ of a broadcast, cast value into a slice of a computed tensor."""
+
+    def forward(self, x, y):
+        z = x * 1.0
+        z[:, 1:3].copy_(y.to(torch.int32))
+        return z
+
+
+class CopyIntoConstant(nn.Module):
+    """copy_ into a buffer built from constants: the result is what was copied, broadcast."""
+
+    def forward(self, x):
+        buf = torch.zeros(2, 6, 5)
+        buf[:, :, :3].copy_(x[:, :1, :3])
+        return buf + x
+
+
+class IndexPutRows(nn.Module):
+    def forward(self, x, v):
+        z = x.clone()
+        z[torch.tensor([0, 3, 1])] = v
+        return z
+
+
+class IndexPut2d(nn.Module):
+    def forward(self, x, v):
+        z = x.clone()
+        z[torch.tensor([0, 2, 1]), torch.tensor([4, 0, 3])] = v
+        return z
+
+
+class IndexPutScalar(nn.Module):
+    def forward(self, x):
+        z = x.clone()
+        z[torch.tensor([0, 1]), :, torch.tensor([1, 4])] = 0.5
+        return z
+
+
+class ScatterSrc(nn.Module):
+    def forward(self, x, src):
+        idx = torch.tensor([[0, 2, 1, 3], [3, 1, 0, 2]])
+        return x.scatter(1, idx, src)
+
+
+class ScatterValueNegDim(nn.Module):
+    def forward(self, x, idx):
+        return x.scatter(-1, idx, 2.0)
+
+
+class ZeroDimInt(nn.Module):
+    """A slice end taken from a 0-d tensor (int(tensor)), and a scale from float(tensor)."""
+
+    def forward(self, x):
+        n = torch.tensor(3)
+        return x[:, :int(n)] * float(torch.tensor(0.5))
+
+
 FIXTURES = {
     "dropout_training_flag": (Dropout, [X3]),
     "sigmoid_inplace": (InplaceSigmoid, [X3]),
@@ -56,5 +114,13 @@ FIXTURES = {
     "sum_0d": (f(lambda x: x.sum() * 2.0), [X3]),
     "floor_divide_int_float": (f(lambda a, b: torch.floor_divide(a, b)),
                                [{"shape": [3, 4], "dtype": "int64", "high": 20}, (3, 4)]),
+    "copy_into_slice": (CopyIntoSlice, [X3, (2, 1, 5)]),
+    "copy_into_constant": (CopyIntoConstant, [X3]),
+    "index_put_rows": (IndexPutRows, [(5, 4), (3, 4)]),
+    "index_put_2d": (IndexPut2d, [(3, 5), (3,)]),
+    "index_put_scalar": (IndexPutScalar, [(2, 3, 5)]),
+    "scatter_src": (ScatterSrc, [(2, 5), (2, 4)]),
+    "scatter_value_neg_dim": (ScatterValueNegDim, [(3, 6), {"shape": [3, 2], "dtype": "int64", "high": 6}]),
+    "zero_dim_int": (ZeroDimInt, [X3]),
     "int_from_shape": (f(lambda x, y: x[:, :int(y.shape[1] / 2)]), [X3, (2, 4)]),
 }
