@@ -203,10 +203,20 @@ c10::IValue to_zeros(const c10::IValue& v) {
   return v;
 }
 
+// Ops whose output shape depends on the values of an argument (repeat_interleave's repeats):
+// meta kernels give an empty result, so they run on zeros with their constant arguments real.
+bool shape_from_values(c10::Symbol kind) {
+  static const c10::Symbol repeat_interleave = c10::Symbol::fromQualString("aten::repeat_interleave");
+  return kind == repeat_interleave;
+}
+
 // Runs n for its output shapes only: on meta tensors; where LibTorch has no meta kernel, by a
 // shape rule; else by running the op on zero-filled tensors of the same shapes.
 // `no_meta` remembers the op kinds that failed on meta: a LibTorch error costs a backtrace.
 void run_meta(torch::jit::Node* n, torch::jit::Stack& stack, std::unordered_set<c10::Symbol>& no_meta) {
+  // Output shapes that depend on the values of a (constant) argument, which meta kernels give as
+  // empty: run on zeros with the real argument.
+  if (shape_from_values(n->kind())) no_meta.insert(n->kind());
   torch::jit::Stack args = stack;
   if (!no_meta.count(n->kind())) {
     try {
@@ -300,7 +310,8 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
       constant = constant || all_const;
       // Constant nodes compute real values; the others only need shapes.
       if (meta && !constant)
-        for (c10::IValue& v : stack) v = to_meta(v);
+        for (size_t i = 0; i < stack.size(); ++i)
+          if (!shape_from_values(n->kind()) || !at(n->inputs()[i]).constant) stack[i] = to_meta(stack[i]);
       try {
         if (meta && !constant)
           run_meta(n, stack, no_meta);

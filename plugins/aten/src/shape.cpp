@@ -161,6 +161,43 @@ void broadcast_tensors(litecast::Node& n) {
   n.output_list(0, outs);
 }
 
+// repeat_interleave(self, repeats, dim): with repeats a number or a constant tensor, the element
+// taken for each output position along dim is known: one GATHER by a constant map. Without dim,
+// self is flattened first.
+void repeat_interleave(litecast::Node& n) {
+  litecast::TensorInfo in = n.info(0);
+  if (!in.scales.empty()) n.decline("quantized tensors");
+  int32_t x = n.input(0);
+  int64_t dim = 0;
+  if (n.is_none(2)) {
+    int64_t total = 1;
+    for (int64_t s : in.shape) total *= s;
+    x = reshape(n, x, {total});
+    in.shape = {total};
+  } else {
+    dim = normalize_dim(n, n.i64(2), in.rank());
+  }
+  const int64_t size = in.shape[static_cast<size_t>(dim)];
+  std::vector<int64_t> reps;
+  if (n.input_kind(1) == LC_VALUE_INT) {
+    reps.assign(static_cast<size_t>(size), n.i64(1));
+  } else {
+    if (!n.info(1).is_constant) n.decline("repeats computed at run time give a data-dependent shape");
+    reps = n.data<int64_t>(1, LC_INT64);
+    if (reps.size() == 1) reps.assign(static_cast<size_t>(size), reps[0]);
+  }
+  if (static_cast<int64_t>(reps.size()) != size) n.decline("repeats must have one count per element along dim");
+  std::vector<int32_t> map;
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t k = 0; k < reps[static_cast<size_t>(i)]; ++k) map.push_back(static_cast<int32_t>(i));
+  if (map.empty()) n.decline("an empty result");
+  std::vector<int64_t> shape = in.shape;
+  shape[static_cast<size_t>(dim)] = static_cast<int64_t>(map.size());
+  int32_t y = n.add_tensor(in.dtype, shape);
+  n.op(LC_OP_GATHER, {x, n.const_i32(map)}, {y}).set("axis", static_cast<int32_t>(dim));
+  n.output(0, y);
+}
+
 // repeat(self, repeats) needs len(repeats) >= rank and prepends unit dimensions; tile(self,
 // dims) instead pads dims with leading ones.
 void repeat(litecast::Node& n) {
@@ -225,6 +262,8 @@ const Family family([](litecast::Registrar& r) {
   for (const char* op : {"aten::movedim", "aten::moveaxis"}) r.translator(op, kPriority, "int or int[] dims", movedim);
   for (const char* op : {"aten::expand", "aten::expand_as", "aten::broadcast_to"})
     r.translator(op, kPriority, "static shapes (RESHAPE + TILE)", expand);
+  r.translator("aten::repeat_interleave", kPriority, "repeats a number or a constant tensor; one GATHER",
+               repeat_interleave);
   r.translator("aten::broadcast_tensors", kPriority, "static shapes (RESHAPE + TILE per input)", broadcast_tensors);
   for (const char* op : {"aten::repeat", "aten::tile"}) r.translator(op, kPriority, "static repeats (TILE)", repeat);
   r.translator("aten::flip", kPriority, "any dims (REVERSE_V2 per run of adjacent dims)", flip);

@@ -122,5 +122,11 @@ FIXTURES = {
     "scatter_src": (ScatterSrc, [(2, 5), (2, 4)]),
     "scatter_value_neg_dim": (ScatterValueNegDim, [(3, 6), {"shape": [3, 2], "dtype": "int64", "high": 6}]),
     "zero_dim_int": (ZeroDimInt, [X3]),
+    "repeat_interleave_tensor": (f(lambda x: x.repeat_interleave(torch.tensor([1, 3, 0, 2]), dim=1)), [(2, 4, 3)]),
+    "unfold_im2col": (f(lambda x: F.unfold(x, 3, padding=1, stride=2)), [X4]),
+    "fold_col2im": (f(lambda x: F.fold(x, (4, 5), 2)), [(1, 8, 12)]),
+    "repeat_interleave_flat": (f(lambda x: x.repeat_interleave(2)), [(2, 3)]),
+    "unfold_dilated": (f(lambda x: F.unfold(x, (2, 3), dilation=2, stride=(1, 2))), [(2, 3, 7, 8)]),
+    "fold_overlap_padded": (f(lambda x: F.fold(x, (5, 6), 3, padding=1, stride=2)), [(2, 18, 9)]),
     "int_from_shape": (f(lambda x, y: x[:, :int(y.shape[1] / 2)]), [X3, (2, 4)]),
 }
