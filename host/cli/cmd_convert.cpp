@@ -46,6 +46,8 @@ constexpr SeedSwitch kSeedSwitches[] = {
     {"unroll_rnn", "LSTM/GRU as elementwise ops unrolled over time instead of one fused op"},
     {"map_bilstm_to_lstm", "bidirectional LSTM as two unidirectional LSTM ops"},
     {"legacy_gelu", "GELU as the tanh approximation whatever PyTorch used"},
+    {"missing_outputs_as_constants",
+     "accepted as in TinyNeuralNetwork; outputs that are constants are always kept, as constant tensors"},
     {"fuse_quant_dequant", "a quantized model's inputs and outputs stay integer (no QUANTIZE/DEQUANTIZE at its edges)"},
     {"rewrite_quantizable",
      "float ops between a dequantize and a quantize (SOFTMAX, BATCH_MATMUL, ...) run on TFLite's int8 kernels"},

@@ -35,6 +35,16 @@ class MaskInPlace(nn.Module):
         return x + m
 
 
+class InplaceSigmoidSlice(nn.Module):
+    """An in-place activation on a slice: written back into the tensor it was cut from."""
+
+    def forward(self, x):
+        y = x * 2.0
+        y[:, 2:].sigmoid_()
+        y[0].relu_()
+        return y
+
+
 class ZerosLikeOut(nn.Module):
     """A constant output beside a computed one (--missing-outputs-as-constants)."""
 
@@ -128,5 +138,10 @@ FIXTURES = {
     "repeat_interleave_flat": (f(lambda x: x.repeat_interleave(2)), [(2, 3)]),
     "unfold_dilated": (f(lambda x: F.unfold(x, (2, 3), dilation=2, stride=(1, 2))), [(2, 3, 7, 8)]),
     "fold_overlap_padded": (f(lambda x: F.fold(x, (5, 6), 3, padding=1, stride=2)), [(2, 18, 9)]),
+    "constant_output": (ZerosLikeOut, [X3]),
+    "constant_output_option": (ZerosLikeOut, [X3], {"convert_args": ["--missing-outputs-as-constants"]}),
+    "sigmoid_inplace_slice": (InplaceSigmoidSlice, [X3]),
+    "floor_divide_float_int": (f(lambda a, b: torch.floor_divide(a * 10.0, b + 1)),
+                               [(3, 4), {"shape": [3, 4], "dtype": "int64", "high": 5}]),
     "int_from_shape": (f(lambda x, y: x[:, :int(y.shape[1] / 2)]), [X3, (2, 4)]),
 }
