@@ -1,6 +1,7 @@
 #include "graph/torchscript_import.hpp"
 
 #include "graph/torch_message.hpp"
+#include "graph/torchvision_ops.hpp"
 #include "graph/view_writes.hpp"
 
 #include <litecast/error.hpp>
@@ -70,6 +71,18 @@ torch::jit::Module load_module(const std::string& path) {
   const auto& engines = at::globalContext().supportedQEngines();
   if (std::find(engines.begin(), engines.end(), at::QEngine::QNNPACK) != engines.end())
     at::globalContext().setQEngine(at::QEngine::QNNPACK);
+  try {
+    torch::jit::Module m = torch::jit::load(path);
+    m.eval();
+    return m;
+  } catch (const std::exception& e) {
+    const std::string message = torch_message(e);
+    // A model calling torchvision's operators: load them from the installed torchvision, retry.
+    if (message.find("torchvision::") == std::string::npos)
+      throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, message));
+    if (std::string why = load_torchvision_ops(); !why.empty())
+      throw Error(fmt::format("{}: the model uses torchvision's operators, and {}", path, why));
+  }
   try {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();
