@@ -15,6 +15,11 @@ import numpy as np
 import torch
 
 try:
+    import torchvision  # noqa: F401  (registers torchvision's operators for torch.jit.load)
+except ImportError:
+    pass
+
+try:
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 except ImportError:  # the fallback the setup script may have installed
     from tflite_runtime.interpreter import Interpreter, OpResolverType

@@ -246,6 +246,26 @@ bool quantizes(const torch::jit::Graph& graph) {
   return false;
 }
 
+// torchvision::nms keeps a number of boxes that depends on their values; TFLite's
+// NON_MAX_SUPPRESSION has a fixed maximum. Its result is recorded as the converted model gives
+// it: one entry per input box, the kept indices first (in PyTorch's order), then -1.
+bool is_nms(c10::Symbol kind) {
+  static const c10::Symbol nms = c10::Symbol::fromQualString("torchvision::nms");
+  return kind == nms;
+}
+
+void pad_nms_result(torch::jit::Stack& stack, int64_t boxes) {
+  if (stack.size() != 1 || !stack[0].isTensor()) return;
+  const at::Tensor kept = stack[0].toTensor();
+  if (kept.is_meta()) {
+    stack[0] = at::empty({boxes}, kept.options());
+    return;
+  }
+  at::Tensor padded = at::full({boxes}, -1, kept.options());
+  padded.slice(0, 0, kept.size(0)).copy_(kept);
+  stack[0] = padded;
+}
+
 }  // namespace
 
 ValueRecords::ValueRecords(torch::jit::Graph& graph, const std::vector<torch::jit::Value*>& inputs,
@@ -325,6 +345,8 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
                                 torch_message(e)));
       }
     }
+    if (is_nms(n->kind()) && at(n->input(0)).tensor && !at(n->input(0)).tensor->shape.empty())
+      pad_nms_result(stack, at(n->input(0)).tensor->shape[0]);
     if (stack.size() != n->outputs().size())
       throw Error(
           fmt::format("{}: produced {} values for {} outputs", describe_node(n), stack.size(), n->outputs().size()));
