@@ -48,7 +48,43 @@ class DetectionPost(nn.Module):
         return padded(keep, deltas.shape[0])
 
 
+def rois_from(raw, batch, size):
+    """[K, 5] boxes (batch index, x1, y1, x2, y2) inside a size x size image, from numbers."""
+    index = (torch.arange(raw.shape[0]) % batch).to(raw.dtype).unsqueeze(1)
+    xy = torch.sigmoid(raw[:, :2]) * size * 0.6
+    wh = torch.sigmoid(raw[:, 2:]) * size * 0.4 + 1.0
+    return torch.cat([index, xy, xy + wh], dim=1)
+
+
+class RoiAlign(nn.Module):
+    def __init__(self, aligned, ratio, scale=1.0, out=(3, 3), batch=1, size=16):
+        super().__init__()
+        self.aligned, self.ratio, self.scale, self.out, self.batch, self.size = aligned, ratio, scale, out, batch, size
+
+    def forward(self, x, raw):
+        rois = rois_from(raw, self.batch, self.size)
+        return torchvision.ops.roi_align(x, rois, self.out, self.scale, self.ratio, self.aligned)
+
+
+class TwoStageHead(nn.Module):
+    """A backbone's feature map, boxes computed by the model, roi_align, a box head."""
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.head = nn.Linear(8 * 4 * 4, 5)
+
+    def forward(self, image, raw):
+        features = self.backbone(image)
+        rois = rois_from(raw, image.shape[0], image.shape[-1])
+        pooled = torchvision.ops.roi_align(features, rois, (4, 4), spatial_scale=0.5, sampling_ratio=2)
+        return self.head(pooled.flatten(1))
+
+
 FIXTURES = {
+    "roi_align": (lambda: RoiAlign(False, 2), [(1, 4, 16, 16), (5, 4)]),
+    "roi_align_aligned": (lambda: RoiAlign(True, 3, scale=0.5, out=(2, 4), batch=2, size=32), [(2, 3, 16, 16), (6, 4)]),
+    "roi_align_two_stage_head": (TwoStageHead, [(2, 3, 32, 32), (6, 4)]),
     "nms": (Nms, [(N, 4), (N,)]),
     "detection_post_batched_nms": (DetectionPost, [(N, 4), (N, 3)]),
 }
