@@ -105,7 +105,8 @@ ImportedGraph import_torchscript(const std::string& path) {
     torch::jit::removeDropout(out.graph);
     torch::jit::RemoveListMutation(out.graph);
     torch::jit::RemoveTensorMutation(out.graph);
-    functionalize_view_writes(*out.graph);
+    // Each round of writes made functional can leave plain in-place ops on their results.
+    while (functionalize_view_writes(*out.graph) > 0) torch::jit::RemoveTensorMutation(out.graph);
     torch::jit::LowerSimpleTuples(out.graph);
     torch::jit::ConstantPropagation(out.graph);
     torch::jit::PeepholeOptimize(out.graph, /*disable_shape_peepholes=*/true);

@@ -58,7 +58,9 @@ bool rewrite(torch::jit::Graph& g, torch::jit::Node* write) {
     chain.insert(chain.begin(), base->node());
     base = base->node()->input(0);
   }
-  if (chain.empty()) return false;
+  // A write straight into a value is RemoveTensorMutation's, except into a model input, which
+  // it leaves (the caller's tensor would change; in a converted model nobody sees that).
+  if (chain.empty() && base->node()->kind() != c10::prim::Param) return false;
   // Other views of the base or of a view in the chain, made before the write and used after it.
   std::vector<torch::jit::Value*> levels = {base};
   for (torch::jit::Node* v : chain) levels.push_back(v->output());
@@ -112,7 +114,9 @@ bool rewrite(torch::jit::Graph& g, torch::jit::Node* write) {
 int functionalize_view_writes(torch::jit::Graph& graph) {
   std::vector<torch::jit::Node*> writes;
   for (torch::jit::Node* n : graph.nodes())
-    if (n->inputs().size() > 0 && functional_kind(n) && is_chain_view(n->input(0)->node())) writes.push_back(n);
+    if (n->inputs().size() > 0 && functional_kind(n) &&
+        (is_chain_view(n->input(0)->node()) || n->input(0)->node()->kind() == c10::prim::Param))
+      writes.push_back(n);
   int done = 0;
   for (torch::jit::Node* n : writes) done += rewrite(graph, n) ? 1 : 0;
   return done;

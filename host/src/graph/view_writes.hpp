@@ -6,6 +6,9 @@
 // cut from by aten::slice_scatter / aten::select_scatter, level by level up to the base; every
 // later use of the base (and of the views in the chain) reads the new value.
 //
+// Writes straight into a model input (`x.sigmoid_()` on the input), which RemoveTensorMutation
+// also leaves, become the functional op, and later uses of the input read its result.
+//
 // Expects: an imported, inlined graph (RemoveTensorMutation already run). Only nodes of the top
 // block are rewritten. A write is left alone (for the translators to decline) when its op has no
 // functional form, when the view chain holds anything but slice/select, or when another view of

@@ -45,6 +45,24 @@ class InplaceSigmoidSlice(nn.Module):
         return y
 
 
+class InplaceOnInput(nn.Module):
+    """In-place ops on the model's input itself (RemoveTensorMutation leaves those)."""
+
+    def forward(self, x):
+        x.sigmoid_()
+        x.mul_(3.0)
+        return x
+
+
+class WriteIntoViewReturned(nn.Module):
+    """A write into a slice of the input, with both the input and the slice returned."""
+
+    def forward(self, x):
+        y = x[:, :2]
+        y.mul_(3.0)
+        return x, y
+
+
 class ZerosLikeOut(nn.Module):
     """A constant output beside a computed one (--missing-outputs-as-constants)."""
 
@@ -141,6 +159,8 @@ FIXTURES = {
     "constant_output": (ZerosLikeOut, [X3]),
     "constant_output_option": (ZerosLikeOut, [X3], {"convert_args": ["--missing-outputs-as-constants"]}),
     "sigmoid_inplace_slice": (InplaceSigmoidSlice, [X3]),
+    "inplace_on_input": (InplaceOnInput, [X3]),
+    "write_into_view_returned": (WriteIntoViewReturned, [X3]),
     "floor_divide_float_int": (f(lambda a, b: torch.floor_divide(a * 10.0, b + 1)),
                                [(3, 4), {"shape": [3, 4], "dtype": "int64", "high": 5}]),
     "int_from_shape": (f(lambda x, y: x[:, :int(y.shape[1] / 2)]), [X3, (2, 4)]),
