@@ -66,6 +66,22 @@ class RoiAlign(nn.Module):
         return torchvision.ops.roi_align(x, rois, self.out, self.scale, self.ratio, self.aligned)
 
 
+class RoiPool(nn.Module):
+    def __init__(self, scale, out, batch=1, size=16):
+        super().__init__()
+        self.scale, self.out, self.batch, self.size = scale, out, batch, size
+
+    def forward(self, x, raw):
+        return torchvision.ops.roi_pool(x, rois_from(raw, self.batch, self.size), self.out, self.scale)
+
+
+class RoiPoolArgmax(nn.Module):
+    """The operator itself, with its argmax (flat h * W + w of each bin's maximum, -1 if empty)."""
+
+    def forward(self, x, raw):
+        return torch.ops.torchvision.roi_pool(x, rois_from(raw, 1, 12), 1.0, 3, 2)
+
+
 class TwoStageHead(nn.Module):
     """A backbone's feature map, boxes computed by the model, roi_align, a box head."""
 
@@ -84,6 +100,9 @@ class TwoStageHead(nn.Module):
 FIXTURES = {
     "roi_align": (lambda: RoiAlign(False, 2), [(1, 4, 16, 16), (5, 4)]),
     "roi_align_aligned": (lambda: RoiAlign(True, 3, scale=0.5, out=(2, 4), batch=2, size=32), [(2, 3, 16, 16), (6, 4)]),
+    "roi_pool": (lambda: RoiPool(1.0, (3, 3)), [(1, 4, 16, 16), (5, 4)]),
+    "roi_pool_scaled": (lambda: RoiPool(0.5, (2, 4), batch=2, size=32), [(2, 3, 16, 16), (6, 4)]),
+    "roi_pool_argmax": (RoiPoolArgmax, [(1, 2, 12, 12), (4, 4)]),
     "roi_align_two_stage_head": (TwoStageHead, [(2, 3, 32, 32), (6, 4)]),
     "nms": (Nms, [(N, 4), (N,)]),
     "detection_post_batched_nms": (DetectionPost, [(N, 4), (N, 3)]),
