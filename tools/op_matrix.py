@@ -6,6 +6,7 @@ Usage: op_matrix.py CLI [OUT] [--check]
 (OUT defaults to docs/op-matrix.md beside this script's repository; only the default plugins
 are listed: LITECAST_PLUGIN_PATH is cleared.)
 """
+import ast
 import collections
 import json
 import os
@@ -35,6 +36,16 @@ def ops_of(cli):
     return ops
 
 
+def sweep_gaps():
+    """{fixture: reason} of tests/e2e/models/sweep.py's GAPS, read without running torch."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e", "models", "sweep.py")
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "GAPS" for t in node.targets):
+            return {k.value: v.elts[0].value for k, v in zip(node.value.keys, node.value.values)}
+    return {}
+
+
 def escape(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -51,6 +62,14 @@ def render(ops):
         out.append(f"\n## {ns}\n\n| op | plugin | priority | limits |\n|---|---|---|---|")
         for o in sorted(by_ns[ns], key=lambda o: (o["op"], -o["priority"], o["plugin"])):
             out.append(f"| `{o['op']}` | {o['plugin']} | {o['priority']} | {escape(o.get('limits', ''))} |")
+        out.append("")
+    gaps = sweep_gaps()
+    if gaps:
+        out.append("\n## Not converted yet\n\nFrom the sweep of commonly used functions "
+                   "(`tests/e2e/models/sweep.py`, whose other one-op models convert and match in LiteRT):\n\n"
+                   "| one-op model | why |\n|---|---|")
+        for name in sorted(gaps):
+            out.append(f"| `{name}` | {escape(gaps[name])} |")
         out.append("")
     return "\n".join(out)
 
