@@ -9,6 +9,8 @@ from _fn import f
 X3 = (2, 6, 5)
 X4 = (1, 4, 8, 8)
 FIXTURES = {
+    "cosine_similarity": (f(lambda a, b: F.cosine_similarity(a, b, dim=1)), [X3, X3]),
+    "cosine_similarity_broadcast": (f(lambda a, b: F.cosine_similarity(a, b, dim=-1)), [(2, 6, 5), (6, 5)]),
     "pixel_shuffle": (lambda: nn.PixelShuffle(2), [(1, 8, 4, 4)]),
     "pixel_unshuffle": (lambda: nn.PixelUnshuffle(2), [(1, 2, 8, 8)]),
     "group_norm": (lambda: nn.GroupNorm(2, 4), [X4]),
@@ -50,7 +52,6 @@ GAPS = {
     "avg_pool3d": ("aten::avg_pool3d is not translated", lambda: nn.AvgPool3d(2), [(1, 2, 4, 6, 6)]),
     "local_response_norm": ("traces to aten::avg_pool3d (not translated)", lambda: nn.LocalResponseNorm(3), [X4]),
     "cumprod": ("aten::cumprod: TFLite has no cumulative product", f(lambda x: torch.cumprod(x, -1)), [X3]),
-    "cosine_similarity": ("aten::cosine_similarity is not translated yet", f(lambda a, b: F.cosine_similarity(a, b, dim=1)), [X3, X3]),
     "interpolate_bicubic": ("aten::upsample_bicubic2d is not translated yet", f(lambda x: F.interpolate(x, scale_factor=2, mode="bicubic")), [X4]),
     "grid_sample": ("aten::grid_sampler is not translated yet", f(lambda x, g: F.grid_sample(x, g, align_corners=False)), [X4, (1, 5, 5, 2)]),
     "rfft": ("aten::fft_rfft: TFLite's RFFT2D only; not translated", f(lambda x: torch.fft.rfft(x).abs()), [(2, 16)]),
