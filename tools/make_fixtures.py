@@ -11,7 +11,8 @@ a dict of options: {"rel_tol": 1e-3} (looser float tolerance, say why in the mod
 under torch.no_grad(): torch 2.x then traces nn.MultiheadAttention and the nn.Transformer layers
 into aten::scaled_dot_product_attention rather than their fused fast-path ops; traced with
 check_trace=False, as the check re-traces under no_grad), {"script": True} (torch.jit.script
-instead of tracing: control flow stays in the file for litecast to resolve).
+instead of tracing: control flow stays in the file for litecast to resolve), {"convert_args":
+["--missing-outputs-as-constants"]} (options the conversion is run with).
 
 Usage: make_fixtures.py OUTDIR [--exclude-family F ...] [NAME ...]
 Writes OUTDIR/NAME.pt, OUTDIR/NAME.json (inputs and options) and OUTDIR/index.json

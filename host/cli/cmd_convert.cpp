@@ -47,6 +47,8 @@ constexpr ConverterSwitch kConverterSwitches[] = {
     {"separated_rnn_gate_calc", "with --unroll-rnn, one FULLY_CONNECTED per LSTM/GRU gate"},
     {"map_bilstm_to_lstm", "bidirectional LSTM as two unidirectional LSTM ops"},
     {"legacy_gelu", "GELU as the tanh approximation whatever PyTorch used"},
+    {"missing_outputs_as_constants",
+     "accepted as in TinyNeuralNetwork; outputs that are constants are always kept, as constant tensors"},
     {"fuse_quant_dequant", "a quantized model's inputs and outputs stay integer (no QUANTIZE/DEQUANTIZE at its edges)"},
     {"rewrite_quantizable",
      "float ops between a dequantize and a quantize (SOFTMAX, BATCH_MATMUL, ...) run on TFLite's int8 kernels"},

@@ -1,5 +1,5 @@
 """Trace coverage: every op kind that the current torch traces of the torchvision zoo
-(tests/e2e/models/zoo.py, plus swin_t) and of nn.Transformer* / nn.MultiheadAttention / nn.RMSNorm,
+(tests/e2e/models/zoo.py) and of nn.Transformer* / nn.MultiheadAttention / nn.RMSNorm,
 traced both under torch.no_grad() and with autograd on (eval mode either way), must have a
 translator in `litecast ops --json`. Nothing is converted: the models are traced, frozen and
 simplified the way the host does it, and the op kinds left are compared with the supported list,
@@ -33,12 +33,13 @@ SHAPE_QUERIES = {"aten::size", "aten::dim", "aten::numel", "prim::dtype", "prim:
                  "aten::len", "aten::__is__", "aten::__isnot__"}
 
 
+# Factories whose result depends on their first input's shape and dtype only: with the other
+# inputs fixed the host records them as constants (value_records.cpp), in-place writes included.
+SHAPE_ONLY_FACTORIES = {"aten::new_zeros", "aten::new_ones", "aten::new_full", "aten::zeros_like", "aten::ones_like",
+                        "aten::full_like"}
+
 # Op kind -> why it is not translated yet.
-KNOWN_GAPS = {
-    "aten::new_zeros": "swin_t builds its shifted-window mask in a x.new_zeros(...) buffer written in "
-                       "place; needs the host to record it as a constant (its value depends on shapes only)",
-    "aten::fill_": "swin_t writes that mask with in-place fill_ on slices of it (see aten::new_zeros)",
-}
+KNOWN_GAPS = {}
 
 
 def load_zoo():
@@ -101,11 +102,6 @@ TRANSFORMERS = {
 }
 
 
-def swin_t():
-    import torchvision.models as tvm
-    return tvm.swin_t(weights=None)
-
-
 
 def simplified_graph(traced):
     """The graph the host translates: frozen, inlined, dropout and mutation removed, simplified
@@ -134,7 +130,8 @@ def translated_kinds(graph):
             kind = node.kind()
             inputs = list(node.inputs())
             outputs = list(node.outputs())
-            if kind == "prim::Constant" or kind in SHAPE_QUERIES or (inputs and all(i in static for i in inputs)):
+            fixed = inputs[1:] if kind in SHAPE_ONLY_FACTORIES else inputs
+            if kind == "prim::Constant" or kind in SHAPE_QUERIES or (inputs and all(i in static for i in fixed)):
                 static.update(outputs)
                 continue
             for sub in node.blocks():
@@ -169,7 +166,6 @@ def found_kinds():
     """{op kind: [model/mode, ...]}: the zoo as its fixtures are traced (vit_b_16 both ways),
     the transformer modules both ways."""
     runs = [(name, e[0], e[1], len(e) > 2 and e[2].get("grad", False)) for name, e in load_zoo().items()]
-    runs.append(("swin_t", swin_t, [(1, 3, 224, 224)], False))
     runs += [(name, f, shapes, grad) for name, (f, shapes) in TRANSFORMERS.items() for grad in (False, True)]
     where = collections.defaultdict(list)
     for name, factory, shapes, grad in runs:

@@ -1,6 +1,8 @@
 #include "graph/torchscript_import.hpp"
 
 #include "graph/torch_message.hpp"
+#include "graph/torchvision_ops.hpp"
+#include "graph/view_writes.hpp"
 
 #include <litecast/error.hpp>
 
@@ -74,6 +76,18 @@ torch::jit::Module load_module(const std::string& path) {
     m.eval();
     return m;
   } catch (const std::exception& e) {
+    const std::string message = torch_message(e);
+    // A model calling torchvision's operators: load them from the installed torchvision, retry.
+    if (message.find("torchvision::") == std::string::npos)
+      throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, message));
+    if (std::string why = load_torchvision_ops(); !why.empty())
+      throw Error(fmt::format("{}: the model uses torchvision's operators, and {}", path, why));
+  }
+  try {
+    torch::jit::Module m = torch::jit::load(path);
+    m.eval();
+    return m;
+  } catch (const std::exception& e) {
     throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, torch_message(e)));
   }
 }
@@ -81,6 +95,8 @@ torch::jit::Module load_module(const std::string& path) {
 void simplify(std::shared_ptr<torch::jit::Graph>& graph) {
   torch::jit::RemoveListMutation(graph);
   torch::jit::RemoveTensorMutation(graph);
+  // Each round of writes made functional can leave plain in-place ops on their results.
+  while (functionalize_view_writes(*graph) > 0) torch::jit::RemoveTensorMutation(graph);
   torch::jit::LowerSimpleTuples(graph);
   torch::jit::ConstantPropagation(graph);
   torch::jit::PeepholeOptimize(graph, /*disable_shape_peepholes=*/true);

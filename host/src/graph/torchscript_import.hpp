@@ -27,7 +27,8 @@ struct ImportedGraph {
 ImportedGraph import_torchscript(const std::string& path);
 
 // The clean-up after inlining (and after control flow is resolved): list and tensor mutation
-// removed, simple tuples lowered, constants propagated, peepholes, dead code eliminated.
+// removed (writes into slices made functional: graph/view_writes.hpp), simple tuples lowered,
+// constants propagated, peepholes, dead code eliminated.
 void simplify(std::shared_ptr<torch::jit::Graph>& graph);
 
 // The graph's outputs with tuples and lists of tensors unpacked (ImportedGraph::outputs).

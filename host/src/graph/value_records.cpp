@@ -23,6 +23,26 @@ bool is_shape_query(c10::Symbol kind) {
   return queries.count(kind) > 0;
 }
 
+// Factories whose result depends on their first input's shape, dtype and device only
+// (x.new_zeros(size), torch.zeros_like(x), ...): with their other inputs constant, their result
+// is a constant, so in-place writes into it (swin_t's window mask: new_zeros, then fill_ on
+// slices) fold too. new_empty/empty_like are not here: their contents are undefined.
+bool is_shape_only_factory(c10::Symbol kind) {
+  static const std::unordered_set<c10::Symbol> factories = {
+      c10::Symbol::fromQualString("aten::new_zeros"), c10::Symbol::fromQualString("aten::new_ones"),
+      c10::Symbol::fromQualString("aten::new_full"),  c10::Symbol::fromQualString("aten::zeros_like"),
+      c10::Symbol::fromQualString("aten::ones_like"), c10::Symbol::fromQualString("aten::full_like")};
+  return factories.count(kind) > 0;
+}
+
+// A real CPU tensor standing for `v` where only its shape, dtype and device matter.
+c10::IValue shape_stand_in(const c10::IValue& v) {
+  if (!v.isTensor()) return v;
+  const at::Tensor& t = v.toTensor();
+  if (!t.defined() || !t.is_meta()) return v;
+  return at::zeros(t.sizes(), t.options().device(at::kCPU));
+}
+
 }  // namespace
 
 // Runs one node on the values in `stack` (its inputs in, its outputs out). The interpreter
@@ -193,10 +213,20 @@ c10::IValue to_zeros(const c10::IValue& v) {
   return v;
 }
 
+// Ops whose output shape depends on the values of an argument (repeat_interleave's repeats):
+// meta kernels give an empty result, so they run on zeros with their constant arguments real.
+bool shape_from_values(c10::Symbol kind) {
+  static const c10::Symbol repeat_interleave = c10::Symbol::fromQualString("aten::repeat_interleave");
+  return kind == repeat_interleave;
+}
+
 // Runs n for its output shapes only: on meta tensors; where LibTorch has no meta kernel, by a
 // shape rule; else by running the op on zero-filled tensors of the same shapes.
 // `no_meta` remembers the op kinds that failed on meta: a LibTorch error costs a backtrace.
 void run_meta(torch::jit::Node* n, torch::jit::Stack& stack, std::unordered_set<c10::Symbol>& no_meta) {
+  // Output shapes that depend on the values of a (constant) argument, which meta kernels give as
+  // empty: run on zeros with the real argument.
+  if (shape_from_values(n->kind())) no_meta.insert(n->kind());
   torch::jit::Stack args = stack;
   if (!no_meta.count(n->kind())) {
     try {
@@ -224,6 +254,26 @@ bool quantizes(const torch::jit::Graph& graph) {
     if (k == per_tensor || k == per_channel || std::string(k.ns().toUnqualString()) == "quantized") return true;
   }
   return false;
+}
+
+// torchvision::nms keeps a number of boxes that depends on their values; TFLite's
+// NON_MAX_SUPPRESSION has a fixed maximum. Its result is recorded as the converted model gives
+// it: one entry per input box, the kept indices first (in PyTorch's order), then -1.
+bool is_nms(c10::Symbol kind) {
+  static const c10::Symbol nms = c10::Symbol::fromQualString("torchvision::nms");
+  return kind == nms;
+}
+
+void pad_nms_result(torch::jit::Stack& stack, int64_t boxes) {
+  if (stack.size() != 1 || !stack[0].isTensor()) return;
+  const at::Tensor kept = stack[0].toTensor();
+  if (kept.is_meta()) {
+    stack[0] = at::empty({boxes}, kept.options());
+    return;
+  }
+  at::Tensor padded = at::full({boxes}, -1, kept.options());
+  padded.slice(0, 0, kept.size(0)).copy_(kept);
+  stack[0] = padded;
 }
 
 }  // namespace
@@ -278,15 +328,20 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
       stack.push_back(*torch::jit::toIValue(n->output()));
     } else {
       bool all_const = !n->isNondeterministic();
-      for (const torch::jit::Value* v : n->inputs()) {
+      const bool factory = is_shape_only_factory(n->kind());
+      for (size_t i = 0; i < n->inputs().size(); ++i) {
+        const torch::jit::Value* v = n->inputs()[i];
         const ValueRecord& r = at(v);
-        all_const = all_const && r.constant;
+        if (factory && i == 0 && r.tensor && !r.tensor->scales.empty()) all_const = false;  // quantized
+        if (!(factory && i == 0)) all_const = all_const && r.constant;
         stack.push_back(r.constant ? r.value : live.at(v));
       }
+      if (factory && all_const) stack[0] = shape_stand_in(stack[0]);
       constant = constant || all_const;
       // Constant nodes compute real values; the others only need shapes.
       if (meta && !constant)
-        for (c10::IValue& v : stack) v = to_meta(v);
+        for (size_t i = 0; i < stack.size(); ++i)
+          if (!shape_from_values(n->kind()) || !at(n->inputs()[i]).constant) stack[i] = to_meta(stack[i]);
       try {
         if (meta && !constant)
           run_meta(n, stack, no_meta);
@@ -302,6 +357,8 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
                         describe_node(n), torch_message(e)));
       }
     }
+    if (is_nms(n->kind()) && at(n->input(0)).tensor && !at(n->input(0)).tensor->shape.empty())
+      pad_nms_result(stack, at(n->input(0)).tensor->shape[0]);
     if (stack.size() != n->outputs().size())
       throw Error(
           fmt::format("{}: produced {} values for {} outputs", describe_node(n), stack.size(), n->outputs().size()));

@@ -35,9 +35,8 @@ struct OneOp {
   int32_t code;
 };
 constexpr OneOp kOneOp[] = {
-    {"aten::relu", LC_OP_RELU},          {"aten::relu6", LC_OP_RELU6},
-    {"aten::sigmoid", LC_OP_LOGISTIC},   {"aten::tanh", LC_OP_TANH},
-    {"aten::hardswish", LC_OP_HARD_SWISH},
+    {"aten::relu", LC_OP_RELU}, {"aten::relu6", LC_OP_RELU6},          {"aten::sigmoid", LC_OP_LOGISTIC},
+    {"aten::tanh", LC_OP_TANH}, {"aten::hardswish", LC_OP_HARD_SWISH},
 };
 static_assert(pw::unique_ops(kOneOp), "an op listed twice in kOneOp");
 
@@ -220,11 +219,51 @@ void threshold(litecast::Node& n) {
   n.output(0, pw::select(n, above, x, scalar(n, LC_FLOAT32, n.f64(2))));
 }
 
+// hardshrink(x, lambd): |x| <= lambd ? 0 : x (a NaN stays NaN: the comparison is false).
+void hardshrink(litecast::Node& n) {
+  int32_t x = float_input(n);
+  const double lambd = n.num_inputs() > 1 ? n.f64(1) : 0.5;
+  int32_t inside = binary(n, LC_OP_LESS_EQUAL, unary(n, LC_OP_ABS, x), scalar(n, LC_FLOAT32, lambd), LC_BOOL);
+  n.output(0, pw::select(n, inside, scalar(n, LC_FLOAT32, 0), x));
+}
+
+// softsign(x) = x / (1 + |x|).
+void softsign(litecast::Node& n) {
+  int32_t x = float_input(n);
+  n.output(0, binary(n, LC_OP_DIV, x, binary(n, LC_OP_ADD, unary(n, LC_OP_ABS, x), scalar(n, LC_FLOAT32, 1))));
+}
+
+// logit(x, eps) = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] when eps is given.
+void logit(litecast::Node& n) {
+  int32_t z = float_input(n);
+  if (n.num_inputs() > 1 && !n.is_none(1)) {
+    const double eps = n.f64(1);
+    z = binary(n, LC_OP_MINIMUM, binary(n, LC_OP_MAXIMUM, z, scalar(n, LC_FLOAT32, eps)),
+               scalar(n, LC_FLOAT32, 1.0 - eps));
+  }
+  int32_t q = binary(n, LC_OP_DIV, z, binary(n, LC_OP_SUB, scalar(n, LC_FLOAT32, 1), z));
+  n.output(0, unary(n, LC_OP_LOG, q));
+}
+
+// glu(x, dim) = a * sigmoid(b), a and b the two halves of x along dim (SPLIT).
+void glu(litecast::Node& n) {
+  int32_t x = float_input(n);
+  std::vector<int64_t> shape = n.info(0).shape;
+  const int64_t dim = normalize_dim(n, n.i64(1), static_cast<int64_t>(shape.size()));
+  const auto d = static_cast<size_t>(dim);
+  if (shape[d] % 2 != 0) n.decline("glu: the split dimension has an odd size");
+  shape[d] /= 2;
+  int32_t a = n.add_tensor(LC_FLOAT32, shape), b = n.add_tensor(LC_FLOAT32, shape);
+  n.op(LC_OP_SPLIT, {n.const_i32({}, {static_cast<int32_t>(dim)}), x}, {a, b}).set("num_splits", 2);
+  n.output(0, binary(n, LC_OP_MUL, a, unary(n, LC_OP_LOGISTIC, b)));
+}
+
 }  // namespace
 
 const Family activation_family([](litecast::Registrar& r) {
   for (const OneOp& o : kOneOp) r.translator(o.op, kPriority, "float32 (relu also int32); one TFLite op", one_op);
-  const char* clamp_limits = "float32/int32; number or tensor bounds; RELU/RELU6/RELU_N1_TO_1/RELU_0_TO_1 when they fit";
+  const char* clamp_limits =
+      "float32/int32; number or tensor bounds; RELU/RELU6/RELU_N1_TO_1/RELU_0_TO_1 when they fit";
   for (const char* op : {"aten::clamp", "aten::clamp_min", "aten::clamp_max", "aten::hardtanh"})
     r.translator(op, kPriority, clamp_limits, clamp);
   r.translator("aten::leaky_relu", kPriority, "float32; LEAKY_RELU", leaky_relu);
@@ -239,6 +278,10 @@ const Family activation_family([](litecast::Registrar& r) {
   r.translator("aten::log_sigmoid", kPriority, "float32; overflow-free form", log_sigmoid);
   r.translator("aten::hardsigmoid", kPriority, "float32; relu6(x + 3) / 6", hardsigmoid);
   r.translator("aten::threshold", kPriority, "float32; SELECT_V2", threshold);
+  r.translator("aten::glu", kPriority, "float32; SPLIT in halves, a * LOGISTIC(b)", glu);
+  r.translator("aten::hardshrink", kPriority, "float32; ABS + LESS_EQUAL + SELECT_V2", hardshrink);
+  r.translator("aten::softsign", kPriority, "float32; x / (1 + |x|)", softsign);
+  r.translator("aten::logit", kPriority, "float32; eps clamp optional; LOG(z / (1 - z))", logit);
 });
 
 }  // namespace aten

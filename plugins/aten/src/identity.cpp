@@ -6,14 +6,26 @@ namespace aten {
 
 namespace {
 
-// aten::dropout(input, p, train) and its variants: the identity in eval mode (freezing
-// usually removes them already).
+// aten::dropout(input, p, train) and its variants: the identity, as in eval mode, whatever the
+// flag (freezing usually removes them already). A converted model is for inference; when the
+// traced flag says training (F.dropout(x, training=True) written without self.training), the
+// user gets a note, since PyTorch's own output on that model is random.
 void dropout(litecast::Node& n) {
-  if (n.num_inputs() > 2 && n.flag(2)) n.decline("training-mode dropout is random");
+  if (n.num_inputs() > 2) {
+    bool training = true;
+    try {
+      training = n.flag(2);
+    } catch (const litecast::HostFailed&) {
+      // Not a constant: the identity is still what inference wants.
+    }
+    if (training) n.warn("dropout with training=True converted as the identity (inference)");
+  }
   n.output(0, n.input(0));
 }
 
-void identity(litecast::Node& n) { n.output(0, n.input(0)); }
+void identity(litecast::Node& n) {
+  n.output(0, n.input(0));
+}
 
 // aten::to, type_as and friends: whatever the arguments (dtype, device, another tensor,
 // copy flags), the output's element type is the one LibTorch computed. Types TFLite shares
@@ -27,8 +39,9 @@ void convert_type(litecast::Node& n) {
 }  // namespace
 
 const Family identity_family([](litecast::Registrar& r) {
-  for (const char* op : {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"})
-    r.translator(op, kPriority, "eval mode (train = False): identity", dropout);
+  for (const char* op :
+       {"aten::dropout", "aten::feature_dropout", "aten::alpha_dropout", "aten::feature_alpha_dropout"})
+    r.translator(op, kPriority, "identity whatever the training flag (a note when it is true)", dropout);
   for (const char* op : {"aten::contiguous", "aten::clone", "aten::detach"})
     r.translator(op, kPriority, "identity", identity);
   for (const char* op : {"aten::to", "aten::type_as", "aten::_to_copy"})

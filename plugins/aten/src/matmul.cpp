@@ -1,7 +1,7 @@
 // Matrix products: linear, mm, mv, dot, outer, matmul (every rank combination), bmm, addmm,
-// baddbmm. A constant right-hand matrix becomes FULLY_CONNECTED (TFLite keeps weights as [out, in], as
-// nn.Linear does, so mm/matmul constants are transposed once here); anything else is
-// BATCH_MATMUL with broadcast batch dims.
+// baddbmm, addbmm, addmv, addr. A constant right-hand matrix becomes FULLY_CONNECTED (TFLite keeps weights as [out,
+// in], as nn.Linear does, so mm/matmul constants are transposed once here); anything else is BATCH_MATMUL with
+// broadcast batch dims.
 #include "math_emit.hpp"
 
 #include <algorithm>
@@ -130,6 +130,32 @@ void add_matmul(litecast::Node& n) {
   bind(n, y);
 }
 
+// addbmm(self, b1[B,n,m], b2[B,m,p]) = beta * self + alpha * sum_b(b1 @ b2);
+// addmv(self, mat, vec) and addr(self, v1, v2) the same with a matrix-vector and an outer product.
+// The product is reshaped to the result's shape before self (which broadcasts) is added.
+void add_product(litecast::Node& n) {
+  check_float(n, {1, 2});
+  const std::string kind = n.kind();
+  const int r1 = n.info(1).rank(), r2 = n.info(2).rank();
+  int32_t p = -1;
+  if (kind == "aten::addbmm") {
+    if (r1 != 3 || r2 != 3) n.decline("addbmm of two 3-D operands");
+    p = emit_reduce(n, LC_OP_SUM, emit_batch_matmul(n, n.input(1), n.input(2), false, false), {0}, false);
+  } else if (kind == "aten::addmv") {
+    if (r1 != 2 || r2 != 1) n.decline("addmv of a matrix and a vector");
+    p = matmul_of(n, 1, 2);
+  } else {
+    if (r1 != 1 || r2 != 1) n.decline("addr of two vectors");
+    p = emit_binary(n, LC_OP_MUL, reshape(n, n.input(1), {n.info(1).shape[0], 1}), n.input(2));
+  }
+  const std::vector<int64_t> want = n.output_info(0).shape;
+  if (n.tensor_info(p).shape != want) p = reshape(n, p, want);
+  const double beta = n.f64(3), alpha = n.f64(4);
+  int32_t y = scaled(n, p, alpha);
+  if (beta != 0) y = emit_binary(n, LC_OP_ADD, y, scaled(n, operand(n, 0, LC_FLOAT32), beta));
+  bind(n, y);
+}
+
 }  // namespace
 
 const Family family([](litecast::Registrar& r) {
@@ -144,6 +170,9 @@ const Family family([](litecast::Registrar& r) {
   r.translator("aten::bmm", kPriority, "float32; BATCH_MATMUL", matmul);
   r.translator("aten::addmm", kPriority, "float32; beta/alpha as MUL, self broadcast by ADD", add_matmul);
   r.translator("aten::baddbmm", kPriority, "float32; beta/alpha as MUL, self broadcast by ADD", add_matmul);
+  r.translator("aten::addbmm", kPriority, "float32; BATCH_MATMUL + SUM over the batch, then as addmm", add_product);
+  r.translator("aten::addmv", kPriority, "float32; matrix-vector product, then as addmm", add_product);
+  r.translator("aten::addr", kPriority, "float32; outer product by broadcast MUL, then as addmm", add_product);
 });
 
 }  // namespace aten

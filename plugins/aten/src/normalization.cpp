@@ -4,6 +4,7 @@
 // in float32, as PyTorch's CPU kernels do (biased variance); rms_norm MUL, MEAN, ADD eps, RSQRT.
 #include "math_emit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -157,9 +158,32 @@ void group_norm(litecast::Node& n) {
   n.output(0, y);
 }
 
+// cosine_similarity(x1, x2, dim, eps) = sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps)) over dim,
+// each norm taken over dim of the operands broadcast together.
+void cosine_similarity(litecast::Node& n) {
+  if (n.info(0).dtype != LC_FLOAT32 || n.info(1).dtype != LC_FLOAT32) n.decline("float32 only");
+  std::vector<int64_t> a = n.info(0).shape, b = n.info(1).shape;
+  const size_t rank = std::max(a.size(), b.size());
+  a.insert(a.begin(), rank - a.size(), 1);
+  b.insert(b.begin(), rank - b.size(), 1);
+  const int64_t dim = normalize_dim(n, n.i64(2), static_cast<int64_t>(rank));
+  const float eps = static_cast<float>(n.f64(3));
+  auto unit = [&](int i, const std::vector<int64_t>& shape) {
+    int32_t x = n.input(i);
+    if (n.info(i).shape != shape) x = reshape(n, x, shape);
+    int32_t norm = emit_unary(n, LC_OP_SQRT, emit_reduce(n, LC_OP_SUM, emit_binary(n, LC_OP_MUL, x, x), {dim}, true));
+    return emit_binary(n, LC_OP_DIV, x, emit_binary(n, LC_OP_MAXIMUM, norm, scalar_f32(n, eps)));
+  };
+  int32_t y = emit_reduce(n, LC_OP_SUM, emit_binary(n, LC_OP_MUL, unit(0, a), unit(1, b)), {dim}, false);
+  if (n.tensor_info(y).shape != n.output_info(0).shape) y = reshape(n, y, n.output_info(0).shape);
+  n.output(0, y);
+}
+
 }  // namespace
 
 const Family family([](litecast::Registrar& r) {
+  r.translator("aten::cosine_similarity", kPriority, "float32; operands broadcast; norms clamped by eps",
+               cosine_similarity);
   r.translator("aten::batch_norm", kPriority,
                "float32, rank >= 2; eval: per-channel MUL + ADD (constant stats); training: batch stats", batch_norm);
   r.translator("aten::instance_norm", kPriority, "float32, rank >= 2; input stats, or constant running stats",

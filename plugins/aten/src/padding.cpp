@@ -27,7 +27,8 @@ Pads read_pads(const litecast::Node& n) {
 // SLICE away the negative pads, then pad by the positive ones.
 int32_t constant_pad(const litecast::Node& n, int32_t t, const Pads& pads, float value) {
   litecast::TensorInfo info = n.tensor_info(t);
-  if (value != 0.0f && info.dtype != LC_FLOAT32) n.decline("a non-zero pad value on a non-float tensor");
+  if (value != 0.0f && info.dtype != LC_FLOAT32 && info.dtype != LC_INT32)
+    n.decline("a non-zero pad value on a tensor neither float32 nor int32");
   std::vector<int32_t> begin, size;
   std::vector<int64_t> shape;
   Pads grow;

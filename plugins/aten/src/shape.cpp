@@ -11,7 +11,9 @@ namespace aten {
 
 namespace {
 
-std::vector<int32_t> to_i32(const std::vector<int64_t>& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+std::vector<int32_t> to_i32(const std::vector<int64_t>& v) {
+  return std::vector<int32_t>(v.begin(), v.end());
+}
 
 // view, reshape, flatten, unflatten, squeeze, unsqueeze, *_as: the output shape says it all.
 void reshape_to_output(litecast::Node& n) {
@@ -98,8 +100,10 @@ void movedim(litecast::Node& n) {
 // Output 0 as TILE of `x`; a RESHAPE (that remove_identities drops) when nothing repeats.
 void tile(litecast::Node& n, int32_t x, const std::vector<int32_t>& multiples) {
   bool repeats = std::any_of(multiples.begin(), multiples.end(), [](int32_t m) { return m != 1; });
-  if (repeats) n.unary_like_output(LC_OP_TILE, {x, n.const_i32(multiples)});
-  else n.unary_like_output(LC_OP_RESHAPE, {x, n.const_i32(to_i32(n.output_info(0).shape))});
+  if (repeats)
+    n.unary_like_output(LC_OP_TILE, {x, n.const_i32(multiples)});
+  else
+    n.unary_like_output(LC_OP_RESHAPE, {x, n.const_i32(to_i32(n.output_info(0).shape))});
 }
 
 // expand, expand_as, broadcast_to: leading unit dims by RESHAPE, then TILE by the growth of
@@ -117,6 +121,81 @@ void expand(litecast::Node& n) {
     multiples.push_back(static_cast<int32_t>(shape[d] == out.shape[d] ? 1 : out.shape[d]));
   }
   tile(n, x, multiples);
+}
+
+// broadcast_tensors(tensors): each input expanded (RESHAPE + TILE, as expand) to the shape they
+// broadcast to; an input already of that shape is passed through.
+void broadcast_tensors(litecast::Node& n) {
+  const int count = n.list_size(0);
+  std::vector<litecast::TensorInfo> infos;
+  size_t rank = 0;
+  for (int i = 0; i < count; ++i) {
+    infos.push_back(n.info(0, i));
+    rank = std::max(rank, infos.back().shape.size());
+  }
+  std::vector<int64_t> to(rank, 1);
+  for (const litecast::TensorInfo& t : infos)
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      int64_t& o = to[rank - t.shape.size() + d];
+      const int64_t s = t.shape[d];
+      if (s != 1 && o != 1 && s != o) n.decline("broadcast_tensors: shapes do not broadcast");
+      if (s != 1) o = s;
+    }
+  std::vector<int32_t> outs;
+  for (int i = 0; i < count; ++i) {
+    const litecast::TensorInfo& t = infos[static_cast<size_t>(i)];
+    int32_t x = n.input(0, i);
+    if (t.shape == to) {
+      outs.push_back(x);
+      continue;
+    }
+    std::vector<int64_t> shape(rank - t.shape.size(), 1);
+    shape.insert(shape.end(), t.shape.begin(), t.shape.end());
+    if (shape != t.shape) x = reshape(n, x, shape);
+    std::vector<int32_t> multiples;
+    for (size_t d = 0; d < rank; ++d) multiples.push_back(static_cast<int32_t>(shape[d] == to[d] ? 1 : to[d]));
+    int32_t y = n.add_tensor(t.dtype, to);
+    n.op(LC_OP_TILE, {x, n.const_i32(multiples)}, {y});
+    outs.push_back(y);
+  }
+  n.output_list(0, outs);
+}
+
+// repeat_interleave(self, repeats, dim): with repeats a number or a constant tensor, the element
+// taken for each output position along dim is known: one GATHER by a constant map. Without dim,
+// self is flattened first.
+void repeat_interleave(litecast::Node& n) {
+  litecast::TensorInfo in = n.info(0);
+  if (!in.scales.empty()) n.decline("quantized tensors");
+  int32_t x = n.input(0);
+  int64_t dim = 0;
+  if (n.is_none(2)) {
+    int64_t total = 1;
+    for (int64_t s : in.shape) total *= s;
+    x = reshape(n, x, {total});
+    in.shape = {total};
+  } else {
+    dim = normalize_dim(n, n.i64(2), in.rank());
+  }
+  const int64_t size = in.shape[static_cast<size_t>(dim)];
+  std::vector<int64_t> reps;
+  if (n.input_kind(1) == LC_VALUE_INT) {
+    reps.assign(static_cast<size_t>(size), n.i64(1));
+  } else {
+    if (!n.info(1).is_constant) n.decline("repeats computed at run time give a data-dependent shape");
+    reps = n.data<int64_t>(1, LC_INT64);
+    if (reps.size() == 1) reps.assign(static_cast<size_t>(size), reps[0]);
+  }
+  if (static_cast<int64_t>(reps.size()) != size) n.decline("repeats must have one count per element along dim");
+  std::vector<int32_t> map;
+  for (int64_t i = 0; i < size; ++i)
+    for (int64_t k = 0; k < reps[static_cast<size_t>(i)]; ++k) map.push_back(static_cast<int32_t>(i));
+  if (map.empty()) n.decline("an empty result");
+  std::vector<int64_t> shape = in.shape;
+  shape[static_cast<size_t>(dim)] = static_cast<int64_t>(map.size());
+  int32_t y = n.add_tensor(in.dtype, shape);
+  n.op(LC_OP_GATHER, {x, n.const_i32(map)}, {y}).set("axis", static_cast<int32_t>(dim));
+  n.output(0, y);
 }
 
 // repeat(self, repeats) needs len(repeats) >= rank and prepends unit dimensions; tile(self,
@@ -183,6 +262,9 @@ const Family family([](litecast::Registrar& r) {
   for (const char* op : {"aten::movedim", "aten::moveaxis"}) r.translator(op, kPriority, "int or int[] dims", movedim);
   for (const char* op : {"aten::expand", "aten::expand_as", "aten::broadcast_to"})
     r.translator(op, kPriority, "static shapes (RESHAPE + TILE)", expand);
+  r.translator("aten::repeat_interleave", kPriority, "repeats a number or a constant tensor; one GATHER",
+               repeat_interleave);
+  r.translator("aten::broadcast_tensors", kPriority, "static shapes (RESHAPE + TILE per input)", broadcast_tensors);
   for (const char* op : {"aten::repeat", "aten::tile"}) r.translator(op, kPriority, "static repeats (TILE)", repeat);
   r.translator("aten::flip", kPriority, "any dims (REVERSE_V2 per run of adjacent dims)", flip);
   for (const char* op : {"aten::fliplr", "aten::flipud"}) r.translator(op, kPriority, "REVERSE_V2", flip_fixed);

@@ -92,6 +92,9 @@ int32_t pad(const litecast::Node& n, int32_t t, const Pads& pads, float value) {
   int32_t y = n.add_tensor(info.dtype, shape);
   if (value == 0.0f) {
     n.op(LC_OP_PAD, {t, paddings}, {y});
+  } else if (info.dtype == LC_INT32) {
+    int32_t v = n.const_i32({1}, {static_cast<int32_t>(value)});
+    n.op(LC_OP_PADV2, {t, paddings, v}, {y});
   } else {
     int32_t v = n.const_f32({1}, {value});
     n.op(LC_OP_PADV2, {t, paddings, v}, {y});

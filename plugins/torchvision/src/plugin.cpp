@@ -1,4 +1,6 @@
-// The torchvision plugin. It loads and registers; its op family is filled in by later work.
-#include <litecast/plugin.hpp>
+// The torchvision plugin: torchvision's operators (torchvision::*), which the host can load once
+// it has found torchvision's own library (host/src/graph/torchvision_ops.hpp).
+#include "torchvision.hpp"
 
-LITECAST_PLUGIN("litecast.torchvision", "0.1.0", "torchvision ops (torchvision::*); translators arrive with the float-conversion work", [](litecast::Registrar&) {})
+LITECAST_PLUGIN("litecast.torchvision", "0.2.0", "torchvision ops (torchvision::*)",
+                [](litecast::Registrar& r) { torchvision::register_all(r); })
