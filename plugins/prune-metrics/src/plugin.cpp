@@ -1,4 +1,4 @@
-// Channel-importance metrics for structured pruning, the ones the seed offers: random,
+// Channel-importance metrics for structured pruning, the ones TinyNeuralNetwork offers: random,
 // l1_norm, l2_norm, fpgm. Higher score = more important = kept.
 #include <litecast/plugin.hpp>
 
