@@ -247,7 +247,7 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
     extra_args = list(extra_args) + list(spec.get("convert_args", []))  # per-fixture convert options
     with tempfile.TemporaryDirectory() as tmp:
         out = keep or os.path.join(tmp, name + ".tflite")
-        convert(cli, pt, out, spec, [*extra_args, *spec.get("convert_args", [])])
+        convert(cli, pt, out, spec, extra_args)
         inputs = make_inputs(spec)
         nchw = "--no-nchw-transpose" not in extra_args
         if spec.get("quantized"):

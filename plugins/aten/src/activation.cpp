@@ -219,14 +219,6 @@ void threshold(litecast::Node& n) {
   n.output(0, pw::select(n, above, x, scalar(n, LC_FLOAT32, n.f64(2))));
 }
 
-// hardshrink(x, lambd): |x| <= lambd ? 0 : x (a NaN stays NaN: the comparison is false).
-void hardshrink(litecast::Node& n) {
-  int32_t x = float_input(n);
-  const double lambd = n.num_inputs() > 1 ? n.f64(1) : 0.5;
-  int32_t inside = binary(n, LC_OP_LESS_EQUAL, unary(n, LC_OP_ABS, x), scalar(n, LC_FLOAT32, lambd), LC_BOOL);
-  n.output(0, pw::select(n, inside, scalar(n, LC_FLOAT32, 0), x));
-}
-
 // softsign(x) = x / (1 + |x|).
 void softsign(litecast::Node& n) {
   int32_t x = float_input(n);
@@ -279,7 +271,6 @@ const Family activation_family([](litecast::Registrar& r) {
   r.translator("aten::hardsigmoid", kPriority, "float32; relu6(x + 3) / 6", hardsigmoid);
   r.translator("aten::threshold", kPriority, "float32; SELECT_V2", threshold);
   r.translator("aten::glu", kPriority, "float32; SPLIT in halves, a * LOGISTIC(b)", glu);
-  r.translator("aten::hardshrink", kPriority, "float32; ABS + LESS_EQUAL + SELECT_V2", hardshrink);
   r.translator("aten::softsign", kPriority, "float32; x / (1 + |x|)", softsign);
   r.translator("aten::logit", kPriority, "float32; eps clamp optional; LOG(z / (1 - z))", logit);
 });
