@@ -32,6 +32,11 @@ struct PluginOptions {
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
            po::options_description& desc, const po::positional_options_description& pos, po::variables_map& vm);
 
+// The options of the commands that read one .tflite: the model (positional) and --json.
+// False when --help was given.
+bool parse_model_and_json(const std::string& command, const std::vector<std::string>& args, std::string& path,
+                          bool& json);
+
 // Throws litecast::Error when `output` is the same file as one of `inputs` (same inode, so
 // links and other spellings count): a user's input is never overwritten. Empty names skip.
 void refuse_overwrite(const std::string& command, const std::string& output, const std::vector<std::string>& inputs);

@@ -45,13 +45,7 @@ std::string human_bytes(uint64_t b) {
 int cmd_inspect(const std::vector<std::string>& args) {
   std::string path;
   bool json = false;
-  po::options_description desc("options");
-  desc.add_options()("model", po::value(&path)->required(), "the .tflite file")("json", po::bool_switch(&json),
-                                                                               "print JSON");
-  po::positional_options_description pos;
-  pos.add("model", 1);
-  po::variables_map vm;
-  if (!parse("inspect", "model.tflite [--json]", args, desc, pos, vm)) return kExitOk;
+  if (!parse_model_and_json("inspect", args, path, json)) return kExitOk;
 
   Model m = read_tflite_file(path);
   std::map<std::string, size_t> histogram;

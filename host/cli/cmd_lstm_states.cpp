@@ -37,13 +37,7 @@ std::string state_role(const std::string& op, size_t k) {
 int cmd_lstm_states(const std::vector<std::string>& args) {
   std::string path;
   bool json = false;
-  po::options_description desc("options");
-  desc.add_options()("model", po::value(&path)->required(), "the .tflite file")("json", po::bool_switch(&json),
-                                                                                "print JSON");
-  po::positional_options_description pos;
-  pos.add("model", 1);
-  po::variables_map vm;
-  if (!parse("lstm-states", "model.tflite [--json]", args, desc, pos, vm)) return kExitOk;
+  if (!parse_model_and_json("lstm-states", args, path, json)) return kExitOk;
 
   Model m = read_tflite_file(path);
   nlohmann::json states = nlohmann::json::array();

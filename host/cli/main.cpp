@@ -75,6 +75,17 @@ bool parse(const std::string& command, const std::string& synopsis, const std::v
   return true;
 }
 
+bool parse_model_and_json(const std::string& command, const std::vector<std::string>& args, std::string& path,
+                          bool& json) {
+  po::options_description desc("options");
+  desc.add_options()("model", po::value(&path)->required(), "the .tflite file")("json", po::bool_switch(&json),
+                                                                               "print JSON");
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  return parse(command, "model.tflite [--json]", args, desc, pos, vm);
+}
+
 void refuse_overwrite(const std::string& command, const std::string& output, const std::vector<std::string>& inputs) {
   if (output.empty()) return;
   for (const std::string& in : inputs) {
