@@ -140,10 +140,13 @@ MAX_PARAMS = {  # share of parameters kept at sparsity 0.5 (issue 15: TinyNeural
     "resnet18": 0.45,
 }
 EXPECT_GROUPS = {
-    "deps": {"stem", "a", "b", "mix", "grouped", "pw", "tok"},
+    "deps": {"stem", "c", "a", "b", "mix", "grouped", "pw", "tok"},
     "refusals": {"stem", "ok", "halves"},
     "shuffle": {"stem", "a", "c", "mix"},
     "two_in_out": {"a", "mid"},
+}
+EXPECT_PRODUCERS = {  # group -> its layers, where a rule joins layers
+    "deps": {"c": ["c", "d"]},  # chunk(2) of cat(c, d): part k is layer k, both keep as many channels
 }
 EXPECT_REFUSED = {  # layer -> a phrase of its reason
     "refusals": {"grouped": "grouped convolution (groups=4) over channels of several layers",
@@ -242,6 +245,9 @@ def check_model(name, p, tmp):
         if name in EXPECT_GROUPS:
             got = {g["name"] for g in res["groups"]}
             expect(got == EXPECT_GROUPS[name], f"prunable groups {sorted(got)}, expected {sorted(EXPECT_GROUPS[name])}")
+        for group, producers in EXPECT_PRODUCERS.get(name, {}).items():
+            got = next((g["producers"] for g in res["groups"] if g["name"] == group), None)
+            expect(got == producers, f"group {group}: producers {got}, expected {producers}")
         for g in res["groups"]:
             rate = g["sparsity"]
             expect(rate in (0.5, 0), f"{g['name']}: rate {rate}")
