@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -34,6 +35,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
 import oracle  # noqa: E402
 
+warnings.filterwarnings("ignore", category=FutureWarning)  # torch.jit's deprecation notices
 DATA = "/usr/share/datasets/fashion-mnist"
 TINYNN = {"params": 0.276, "accuracy": 0.8466}  # sparsity 0.5, l2_norm, one epoch (issue 15)
 BATCH = 256
