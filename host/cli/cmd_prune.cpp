@@ -45,6 +45,7 @@ nlohmann::json to_json(const PruneResult& r, const std::string& output, const st
                            {"macs", {l.macs_before, l.macs_after}}});
   j["left_whole"] = nlohmann::json::array();
   for (const RefusedLayer& f : r.refused) j["left_whole"].push_back({{"name", f.name}, {"reason", f.reason}});
+  j["following_mode"] = {{"batch_norm", r.batch_norm_following_mode}, {"dropout", r.dropout_following_mode}};
   return j;
 }
 
@@ -117,6 +118,10 @@ int cmd_prune(const std::vector<std::string>& args) {
         "wrote {}: parameters {} -> {} ({}), MACs {} -> {} ({}), {} groups pruned, {} left whole\n", output,
         r.params_before, r.params_after, ratio(r.params_after, r.params_before), r.macs_before, r.macs_after,
         ratio(r.macs_after, r.macs_before), r.groups.size(), r.refused.size());
+    if (r.batch_norm_following_mode + r.dropout_following_mode > 0)
+      std::cerr << fmt::format(
+          "{} batch_norm and {} dropout calls traced with a fixed mode now follow .train() / .eval()\n",
+          r.batch_norm_following_mode, r.dropout_following_mode);
     if (!config_out.empty()) std::cerr << fmt::format("wrote the per-layer config to {}\n", config_out);
   }
   return kExitOk;

@@ -85,11 +85,15 @@ class Deps(nn.Module):
     """Concatenation (offsets), GroupNorm over one and over every channel, PReLU, depthwise
     convolution, split with sizes and re-concatenation, a grouped convolution (pruned group by
     group), LayerNorm and a linear layer over a channels-last tensor, flatten of 4x4 positions
-    per channel into the classifier."""
+    per channel into the classifier; a chunk of a concatenation of two layers of equal width
+    (the layers are joined)."""
 
     def __init__(self):
         super().__init__()
         self.stem = nn.Conv2d(3, 16, 3, padding=1)
+        self.c = nn.Conv2d(16, 8, 1)
+        self.d = nn.Conv2d(16, 8, 1)
+        self.e = nn.Conv2d(16, 16, 1)
         self.prelu = nn.PReLU(16)
         self.a = nn.Conv2d(16, 12, 1)
         self.b = nn.Conv2d(16, 20, 3, padding=1)
@@ -104,7 +108,9 @@ class Deps(nn.Module):
         self.head = nn.Linear(16 * 4 * 4, 10)
 
     def forward(self, x):
-        x = self.prelu(self.stem(x))
+        x = self.stem(x)
+        u, v = torch.chunk(torch.cat([self.c(x), self.d(x)], 1), 2, dim=1)
+        x = self.prelu(x + self.e(torch.cat([v * 2, u], 1)))
         y = torch.cat([self.a(x), self.b(x)], 1)
         y = self.gn2(self.dw(self.gn(y)))
         p, q = torch.split(y, [12, 20], dim=1)

@@ -191,14 +191,10 @@ void ChannelGroups::unknown(const FlatNode& n, const std::string& reason) {
   for (int i : n.inputs) fix_value(i, reason);
 }
 
-std::vector<int> ChannelGroups::last_fc_inputs() const {
+std::vector<int> ChannelGroups::last_fc_outputs() const {
   std::vector<int> out;
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it) {
-    if (it->op != "linear") continue;
-    if (it->in)
-      for (const Segment& s : it->in->segs) out.push_back(find(s.space));
-    break;
-  }
+  if (layers_.empty() || layers_.back().op != "linear" || !layers_.back().out) return out;
+  for (const Segment& s : layers_.back().out->segs) out.push_back(find(s.space));
   return out;
 }
 

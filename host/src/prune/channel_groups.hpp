@@ -104,8 +104,9 @@ class ChannelGroups {
   int64_t blocks(int space) const { return spaces_.at(find(space)).blocks; }
   const std::vector<Patch>& patches() const { return patches_; }
   const std::vector<LayerCall>& layers() const { return layers_; }
-  // The spaces that feed the last linear layer (skip_last_fc), as roots.
-  std::vector<int> last_fc_inputs() const;
+  // The output spaces of the last layer when it is a linear one (skip_last_fc), as roots; its
+  // inputs are pruned with their producers.
+  std::vector<int> last_fc_outputs() const;
   void fix(int space, const std::string& reason);
 
  private:

@@ -1,12 +1,14 @@
 // `litecast prune`: find the channel groups, choose each group's rate from the config, score
 // its channels with a metric plugin, keep the best, slice the parameters of the ORIGINAL
 // module hierarchy (state_dict keys unchanged, parameters still trainable), patch the
-// constants that encode channel counts in the submodules' method graphs, then save, load back
-// and run the result before renaming it into place.
+// constants that encode channel counts in the submodules' method graphs, make traced
+// BatchNorm and dropout follow the module's mode, then save, load back and run the result
+// before renaming it into place.
 #include "graph/example_file.hpp"
 #include "graph/torch_message.hpp"
 #include "prune/channel_groups.hpp"
 #include "prune/flat_graph.hpp"
+#include "prune/training_flags.hpp"
 
 #include <litecast/error.hpp>
 #include <litecast/prune.hpp>
@@ -298,6 +300,7 @@ void save_verified(torch::jit::Module& module, const std::vector<at::Tensor>& in
   try {
     torch::NoGradGuard no_grad;
     torch::jit::Module back = torch::jit::load(tmp);
+    back.eval();  // BatchNorm may now follow the mode: batch statistics would need a larger batch
     std::vector<c10::IValue> args(inputs.begin(), inputs.end());
     std::vector<at::Tensor> got, want;
     flatten_outputs(back.forward(args), got);
@@ -340,13 +343,13 @@ void check_layer_names(const PruneConfig& cfg, const std::map<std::string, int>&
   }
 }
 
-// The rate of a group: named in the config, or the default; 0 when excluded or when it feeds
-// the last classifier (skip_last_fc) without being named.
+// The rate of a group: named in the config, or the default; 0 when excluded or when it is the
+// output of the last layer, a linear one (skip_last_fc), without being named.
 double group_rate(const PruneConfig& cfg, const std::string& name, const std::vector<pruning::Producer>& ps,
-                  bool feeds_last_fc) {
+                  bool last_fc) {
   const bool named = cfg.layers.count(name) > 0;
   double rate = named ? cfg.layers.at(name) : cfg.default_sparsity;
-  if (!named && cfg.skip_last_fc && feeds_last_fc) rate = 0;
+  if (!named && cfg.skip_last_fc && last_fc) rate = 0;
   for (const auto& p : ps) {
     for (const std::string& ex : cfg.exclude_layers)
       if (matches_layer(p.layer, ex)) rate = 0;
@@ -422,7 +425,7 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   // Rates, kept counts and kept channels.
   progress(fmt::format("scoring {} groups of channels with metric {}", by_name.size(), cfg.metric));
   std::set<int> last_fc;
-  for (int s : cg.last_fc_inputs()) last_fc.insert(s);
+  for (int s : cg.last_fc_outputs()) last_fc.insert(s);
   KeptChannels kept{cg, {}};
   for (int root : cg.group_order()) {
     if (!cg.fixed_reason(root).empty()) continue;
@@ -456,6 +459,9 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   progress("slicing parameters and patching channel counts");
   const std::set<std::string> keys_before = state_keys(module);
   apply(g, cg, kept, cuts);
+  const pruning::TrainingFlags flags = pruning::follow_training_flags(g);
+  r.batch_norm_following_mode = flags.batch_norm;
+  r.dropout_following_mode = flags.dropout;
   progress("writing " + output_path);
   save_verified(module, inputs, g, keys_before, output_path);
   return r;

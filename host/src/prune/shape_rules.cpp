@@ -391,7 +391,37 @@ bool ChannelGroups::split(const FlatNode& n) {
     const bool one_space = l.segs.size() == 1 && whole.start == 0 && whole.len == space_size(whole.space) &&
                            whole.rep == 1 && count > 0 && whole.len % count == 0;
     if (!one_space) {
-      fix(l, fmt::format("{} along the channel axis needs equal parts of one layer's channels", n.where()));
+      // Equal parts of the channels of several layers: the constant stays when every part
+      // keeps as many channels, which holds when the parts are laid out alike (e.g. a cat of
+      // two layers of equal width, then chunk(2)) and their layers are joined part to part.
+      std::vector<Layout> subs;
+      for (const at::Tensor& t : parts) {
+        auto sub = t.size(d) == parts.front().size(d)
+                       ? sub_layout(l, static_cast<int64_t>(subs.size()) * t.size(d), t.size(d))
+                       : std::nullopt;
+        if (!sub) break;
+        subs.push_back(*sub);
+      }
+      const std::string why = fmt::format(
+          "{} along the channel axis needs equal parts of one layer's channels, or parts that are whole layers "
+          "of the same widths in the same order",
+          n.where());
+      bool alike = subs.size() == parts.size();
+      for (size_t i = 1; alike && i < subs.size(); ++i) {
+        alike = subs[i].segs.size() == subs[0].segs.size();
+        for (size_t j = 0; alike && j < subs[i].segs.size(); ++j) {
+          const Segment &a = subs[0].segs[j], &b = subs[i].segs[j];
+          alike = find(a.space) != find(b.space) && a.start == 0 && b.start == 0 && a.len == space_size(a.space) &&
+                  b.len == space_size(b.space) && a.len == b.len && a.rep == b.rep;
+        }
+      }
+      if (!alike) {
+        fix(l, why);
+        return true;
+      }
+      for (size_t i = 1; i < subs.size(); ++i) unite_layouts(subs[0], subs[i], why);
+      items.assign(subs.begin(), subs.end());
+      items_[out] = items;
       return true;
     }
     require_blocks(whole.space, count, n.where());

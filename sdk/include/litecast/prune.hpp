@@ -20,7 +20,7 @@ namespace litecast {
 //   sparsity: 0.25                      # or a map: {default: 0.25, features.3.conv.0.0: 0.5}
 //   metrics: l2_norm                    # random, l1_norm, l2_norm, fpgm, or a plugin's metric
 //   multiple: 8                         # kept channels rounded up to a multiple (default 1)
-//   skip_last_fc: true                  # keep the last classifier's inputs whole unless named
+//   skip_last_fc: true                  # the last layer, when linear, keeps its outputs unless named
 //   exclude_layers: [features.0]        # layers (or module prefixes) left whole
 //   exclude_ops: [linear]               # op types left whole: conv, conv_transpose, linear
 //   seed: 0                             # for the random metric
@@ -79,6 +79,9 @@ struct PruneResult {
   std::vector<RefusedLayer> refused;            // layers left whole, with the reason
   int64_t params_before = 0, params_after = 0;  // every parameter of the model
   int64_t macs_before = 0, macs_after = 0;      // convolutions and linear layers
+  // Calls whose constant training flag (a traced model's) now reads the module's `training`
+  // attribute in the written model, so that `.train()` / `.eval()` switch them (0 on a dry run).
+  int64_t batch_norm_following_mode = 0, dropout_following_mode = 0;
 };
 
 // Prunes `model_path` and writes the result to `output_path` (temp file + rename, checked by
