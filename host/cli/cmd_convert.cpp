@@ -139,7 +139,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
   std::string input, output;
   std::vector<std::string> shapes, dtypes, in_transpose, out_transpose;
-  bool no_nchw = false, nchw = false, dump = false, json = false;
+  bool no_nchw = false, nchw = false, dump = false, json = false, large = false;
   ConvertOptions o;
   WeightFlags weight_flags;
   po::options_description desc("options");
@@ -159,6 +159,9 @@ int cmd_convert(const std::vector<std::string>& args) {
       "skip one graph pass by name (repeatable): remove_identities, fold_constants, sink_transposes, "
       "fuse_mul_into_weights, fuse_bias_add, fuse_activation, merge_reshapes, remove_dead_ops")(
       "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
+      "large-model-layout", po::bool_switch(&large),
+      "write the weights after the flatbuffer (TFLite's layout for models over 2 GiB, chosen by itself when "
+      "needed; LiteRT reads it, TFLite Micro does not)")(
       "json", po::bool_switch(&json), "print the result summary as JSON");
   std::vector<std::string> switch_names;
   for (const ConverterSwitch& sw : kConverterSwitches) switch_names.push_back(dashed(sw.name));
@@ -199,7 +202,9 @@ int cmd_convert(const std::vector<std::string>& args) {
   plugin_opts.load(reg);
   ConvertStats stats;
   Model m = convert(input, o, reg, &stats);
-  write_tflite_file(m, output);
+  WriteOptions write_options;
+  if (large) write_options.layout = WriteOptions::Layout::external_data;
+  write_tflite_file(std::move(m), output, write_options);
   if (json) {
     std::cout << nlohmann::json{{"output", output},
                                 {"operators", stats.operators},
