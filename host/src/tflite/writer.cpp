@@ -286,10 +286,10 @@ void write_file(const Model& model, const std::string& path, const WriteOptions&
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
     try {
-      serialise(
-          model, options,
-          [&](const uint8_t* p, size_t n) { out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n)); },
-          spent);
+      auto sink = [&](const uint8_t* p, size_t n) {
+        out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
+      };
+      serialise(model, options, sink, spent);
     } catch (...) {
       out.close();
       std::error_code ec;
@@ -313,7 +313,9 @@ void write_file(const Model& model, const std::string& path, const WriteOptions&
 
 }  // namespace
 
-void write_tflite_file(const Model& model, const std::string& path) { write_file(model, path, WriteOptions{}, nullptr); }
+void write_tflite_file(const Model& model, const std::string& path) {
+  write_file(model, path, WriteOptions{}, nullptr);
+}
 
 void write_tflite_file(const Model& model, const std::string& path, const WriteOptions& options) {
   write_file(model, path, options, nullptr);
