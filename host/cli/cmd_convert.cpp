@@ -10,6 +10,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace litecast::cli {
@@ -198,13 +201,22 @@ int cmd_convert(const std::vector<std::string>& args) {
   weight_flags.apply(o.weights);
   o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
+  // With LITECAST_TIMING, the phases around convert()'s own (plugins, write) are timed too.
+  const bool timing = std::getenv("LITECAST_TIMING") != nullptr;
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
+  auto start = std::chrono::steady_clock::now();
   PluginRegistry reg;
   plugin_opts.load(reg);
+  if (timing) std::fprintf(stderr, "timing: %-10s %7.1f ms\n", "plugins", since(start));
   ConvertStats stats;
   Model m = convert(input, o, reg, &stats);
   WriteOptions write_options;
   if (large) write_options.layout = WriteOptions::Layout::external_data;
+  start = std::chrono::steady_clock::now();
   write_tflite_file(std::move(m), output, write_options);
+  if (timing) std::fprintf(stderr, "timing: %-10s %7.1f ms\n", "write", since(start));
   if (json) {
     std::cout << nlohmann::json{{"output", output},
                                 {"operators", stats.operators},
