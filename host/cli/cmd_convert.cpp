@@ -10,6 +10,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 namespace litecast::cli {
@@ -139,7 +142,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
   std::string input, output;
   std::vector<std::string> shapes, dtypes, in_transpose, out_transpose;
-  bool no_nchw = false, nchw = false, dump = false, json = false;
+  bool no_nchw = false, nchw = false, dump = false, json = false, large = false;
   ConvertOptions o;
   WeightFlags weight_flags;
   po::options_description desc("options");
@@ -159,6 +162,9 @@ int cmd_convert(const std::vector<std::string>& args) {
       "skip one graph pass by name (repeatable): remove_identities, fold_constants, sink_transposes, "
       "fuse_mul_into_weights, fuse_bias_add, fuse_activation, merge_reshapes, remove_dead_ops")(
       "dump-graph", po::bool_switch(&dump), "print the simplified TorchScript graph and stop")(
+      "large-model-layout", po::bool_switch(&large),
+      "write the weights after the flatbuffer (TFLite's layout for models over 2 GiB, chosen by itself when "
+      "needed; LiteRT reads it, TFLite Micro does not)")(
       "json", po::bool_switch(&json), "print the result summary as JSON");
   std::vector<std::string> switch_names;
   for (const ConverterSwitch& sw : kConverterSwitches) switch_names.push_back(dashed(sw.name));
@@ -195,11 +201,22 @@ int cmd_convert(const std::vector<std::string>& args) {
   weight_flags.apply(o.weights);
   o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
 
+  // With LITECAST_TIMING, the phases around convert()'s own (plugins, write) are timed too.
+  const bool timing = std::getenv("LITECAST_TIMING") != nullptr;
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  };
+  auto start = std::chrono::steady_clock::now();
   PluginRegistry reg;
   plugin_opts.load(reg);
+  if (timing) std::fprintf(stderr, "timing: %-10s %7.1f ms\n", "plugins", since(start));
   ConvertStats stats;
   Model m = convert(input, o, reg, &stats);
-  write_tflite_file(m, output);
+  WriteOptions write_options;
+  if (large) write_options.layout = WriteOptions::Layout::external_data;
+  start = std::chrono::steady_clock::now();
+  write_tflite_file(std::move(m), output, write_options);
+  if (timing) std::fprintf(stderr, "timing: %-10s %7.1f ms\n", "write", since(start));
   if (json) {
     std::cout << nlohmann::json{{"output", output},
                                 {"operators", stats.operators},

@@ -47,18 +47,19 @@ int cmd_inspect(const std::vector<std::string>& args) {
   bool json = false;
   if (!parse_model_and_json("inspect", args, path, json)) return kExitOk;
 
-  Model m = read_tflite_file(path);
+  // Weights are never read: the file is mapped and only sizes are taken.
+  Model m = read_tflite_file(path, ReadOptions{false});
   std::map<std::string, size_t> histogram;
   for (const Operator& op : m.operators)
     histogram[op.builtin_code == 32 ? "CUSTOM:" + op.custom_code : builtin_name(op.builtin_code)]++;
   size_t constant_tensors = 0;
   uint64_t buffer_bytes = 0;
   for (const Tensor& t : m.tensors)
-    if (!m.buffers[t.buffer].empty()) ++constant_tensors;
-  for (const auto& b : m.buffers) buffer_bytes += b.size();
+    if (m.buffer_bytes[t.buffer] != 0) ++constant_tensors;
+  for (uint64_t b : m.buffer_bytes) buffer_bytes += b;
   uint64_t activation_bytes = 0;
   for (const Tensor& t : m.tensors) {
-    if (!m.buffers[t.buffer].empty()) continue;
+    if (m.buffer_bytes[t.buffer] != 0) continue;
     uint64_t n = element_size(t.type);
     for (int32_t d : t.shape) n *= static_cast<uint64_t>(d);
     activation_bytes += n;
@@ -80,6 +81,7 @@ int cmd_inspect(const std::vector<std::string>& args) {
     j["constant_tensors"] = constant_tensors;
     j["buffers"] = m.buffers.size();
     j["buffer_bytes"] = buffer_bytes;
+    j["large_model_layout"] = m.external_data;
     j["activation_bytes"] = activation_bytes;
     std::cout << j.dump(2) << "\n";
     return kExitOk;
@@ -94,6 +96,7 @@ int cmd_inspect(const std::vector<std::string>& args) {
   std::cout << fmt::format("tensors: {} ({} constant), buffers: {} holding {}, activations: {} in all\n",
                            m.tensors.size(), constant_tensors, m.buffers.size(), human_bytes(buffer_bytes),
                            human_bytes(activation_bytes));
+  if (m.external_data) std::cout << "weights: after the flatbuffer (TFLite's large-model layout)\n";
   return kExitOk;
 }
 

@@ -13,6 +13,8 @@
 #include <iostream>
 #include <map>
 
+#include <malloc.h>
+
 namespace litecast::cli {
 
 namespace {
@@ -99,6 +101,10 @@ void refuse_overwrite(const std::string& command, const std::string& output, con
 
 int main(int argc, char** argv) {
   using namespace litecast::cli;
+  // Weights are freed one by one as they are converted and written. glibc would raise its
+  // mmap threshold after the first large free and keep later weight-sized blocks on the heap,
+  // where freeing them does not return memory; a fixed threshold keeps them mapped.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     usage(args.empty() ? std::cerr : std::cout);

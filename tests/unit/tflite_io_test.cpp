@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace litecast {
@@ -51,6 +53,54 @@ Model small_model() {
   m.inputs = {0};
   m.outputs = {5};
   return m;
+}
+
+TEST(TfliteIo, LargeModelLayoutRoundTrips) {
+  Model m = small_model();
+  WriteOptions external;
+  external.layout = WriteOptions::Layout::external_data;
+  std::vector<uint8_t> bytes = write_tflite(m, external);
+  std::vector<uint8_t> inline_bytes = write_tflite(m);
+  EXPECT_EQ(bytes.size() % 16, 0u);
+  Model r = read_tflite(bytes);
+  EXPECT_TRUE(r.external_data);
+  EXPECT_FALSE(read_tflite(inline_bytes).external_data);
+  ASSERT_EQ(r.buffers.size(), m.buffers.size());
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    EXPECT_EQ(r.buffers[i], m.buffers[i]) << "buffer " << i;
+    EXPECT_EQ(r.buffer_bytes[i], m.buffers[i].size()) << "buffer " << i;
+  }
+  // Each buffer's data lies after the flatbuffer, 16-byte aligned: find the weights there.
+  const std::vector<uint8_t>& w = m.buffers[1];
+  auto at = std::search(bytes.begin(), bytes.end(), w.begin(), w.end());
+  ASSERT_NE(at, bytes.end());
+  EXPECT_EQ((at - bytes.begin()) % 16, 0);
+
+  // Without data: sizes only, no bytes copied.
+  Model sizes = read_tflite(bytes.data(), bytes.size(), "m.tflite", ReadOptions{false});
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    EXPECT_TRUE(sizes.buffers[i].empty());
+    EXPECT_EQ(sizes.buffer_bytes[i], m.buffers[i].size());
+  }
+
+  // A cut after the flatbuffer leaves buffers pointing past the end: one clear error.
+  std::vector<uint8_t> cut(bytes.begin(), bytes.end() - 16);
+  try {
+    read_tflite(cut, "cut.tflite");
+    FAIL() << "a truncated large-layout file was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.tflite: buffer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(TfliteIo, WritingAGivenUpModelFreesItsBuffers) {
+  Model m = small_model();
+  std::vector<uint8_t> expected = write_tflite(m);
+  std::string path = ::testing::TempDir() + "/given_up.tflite";
+  write_tflite_file(std::move(m), path, WriteOptions{});
+  Model r = read_tflite_file(path);
+  EXPECT_EQ(r.buffers, read_tflite(expected).buffers);
+  std::remove(path.c_str());
 }
 
 TEST(TfliteIo, RoundTripKeepsStructureOptionsAndData) {

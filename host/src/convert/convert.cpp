@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -125,19 +127,28 @@ Examples example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o, 
   return ex;
 }
 
-// Phase timings on stderr when LITECAST_TIMING is set: where a conversion's time goes.
+// Phase timings on stderr when LITECAST_TIMING is set: where a conversion's time and memory
+// go (resident and peak resident set after each phase, from /proc/self/status).
 class PhaseTimer {
  public:
   PhaseTimer() : on_(std::getenv("LITECAST_TIMING") != nullptr), last_(std::chrono::steady_clock::now()) {}
   void mark(const char* phase) {
     if (!on_) return;
     auto now = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "timing: %-10s %7.1f ms\n", phase,
-                 std::chrono::duration<double, std::milli>(now - last_).count());
+    std::fprintf(stderr, "timing: %-10s %7.1f ms   rss %6.0f MiB   peak %6.0f MiB\n", phase,
+                 std::chrono::duration<double, std::milli>(now - last_).count(), status_mib("VmRSS:"),
+                 status_mib("VmHWM:"));
     last_ = now;
   }
 
  private:
+  static double status_mib(const char* key) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + std::strlen(key)) / 1024.0;
+    return 0;
+  }
   bool on_;
   std::chrono::steady_clock::time_point last_;
 };

@@ -37,7 +37,7 @@ int32_t boundary_type(at::ScalarType t) {
   }
 }
 
-Translation::Translation(const graph::ImportedGraph& g, const graph::ValueRecords& records,
+Translation::Translation(const graph::ImportedGraph& g, graph::ValueRecords& records,
                          const PluginRegistry& plugins, const ConvertOptions& options)
     : graph_(g), records_(records), plugins_(plugins), options_(options) {}
 
@@ -362,13 +362,41 @@ void Translation::translate(torch::jit::Node* n) {
   note(all);
 }
 
+// Weights cross once: when the last node that reads a constant tensor has been translated,
+// the TFLite model holds its bytes, so LibTorch's copy is dropped (from the records and from
+// the graph's constant node). The storage is freed when nothing else shares it.
+void Translation::release_weights(
+    torch::jit::Node* n, const std::unordered_map<const torch::jit::Value*, const torch::jit::Node*>& last_use) {
+  constexpr size_t kWorthIt = 4096;
+  for (torch::jit::Value* v : n->inputs()) {
+    auto it = last_use.find(v);
+    if (it == last_use.end() || it->second != n) continue;
+    torch::jit::Node* producer = v->node();
+    if (producer->kind() != c10::prim::Constant || !producer->hasAttribute(c10::attr::value) ||
+        producer->kindOf(c10::attr::value) != torch::jit::AttributeKind::t)
+      continue;
+    const at::Tensor& t = producer->t(c10::attr::value);
+    if (!t.defined() || t.nbytes() < kWorthIt) continue;
+    producer->t_(c10::attr::value, at::empty({0}, t.options()));
+    records_.release(v);
+  }
+}
+
 Model Translation::run() {
   bind_inputs();
+  // The last node to read each constant; values the graph returns or that structural nodes
+  // pass on are read again when outputs are bound, so they are never released.
+  std::unordered_map<const torch::jit::Value*, const torch::jit::Node*> last_use;
+  for (torch::jit::Node* n : graph_.graph->nodes())
+    for (const torch::jit::Value* v : n->inputs())
+      if (const graph::ValueRecord* r = records_.find(v); r && r->constant) last_use[v] = n;
+  for (const torch::jit::Value* v : graph_.graph->return_node()->inputs()) last_use.erase(v);
   for (torch::jit::Node* n : graph_.graph->nodes()) {
     bool all_constant = true;
     for (const torch::jit::Value* o : n->outputs()) all_constant = all_constant && records_.at(o).constant;
     if (all_constant || structural(n)) continue;
     translate(n);
+    if (unsupported_.empty()) release_weights(n, last_use);
   }
   if (!unsupported_.empty()) {
     std::string list;

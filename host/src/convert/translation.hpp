@@ -57,7 +57,9 @@ namespace litecast {
 
 class Translation {
  public:
-  Translation(const graph::ImportedGraph& g, const graph::ValueRecords& records, const PluginRegistry& plugins,
+  // Translation consumes the weights: a constant tensor is released from `records` and from
+  // the graph once its last translated user is done.
+  Translation(const graph::ImportedGraph& g, graph::ValueRecords& records, const PluginRegistry& plugins,
               const ConvertOptions& options);
   Model run();
 
@@ -80,12 +82,14 @@ class Translation {
   void bind_outputs();
   int32_t add_op(const char* builtin, std::vector<int32_t> inputs, std::vector<int32_t> outputs);
   void translate(torch::jit::Node* n);
+  void release_weights(torch::jit::Node* n,
+                       const std::unordered_map<const torch::jit::Value*, const torch::jit::Node*>& last_use);
   bool structural(torch::jit::Node* n);
   int32_t constant_tensor(const torch::jit::Value* v, const at::Tensor& t);
   int32_t fake_quant_constant(const torch::jit::Value* v, const at::Tensor& t, const graph::FakeQuant& q);
 
   const graph::ImportedGraph& graph_;
-  const graph::ValueRecords& records_;
+  graph::ValueRecords& records_;
   const PluginRegistry& plugins_;
   const ConvertOptions& options_;
   Model model_;

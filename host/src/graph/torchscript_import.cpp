@@ -8,6 +8,8 @@
 
 #include <torch/csrc/jit/passes/constant_propagation.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
 #include <torch/csrc/jit/passes/inliner.h>
 #include <torch/csrc/jit/passes/lower_tuples.h>
 #include <torch/csrc/jit/passes/peephole.h>
@@ -110,8 +112,16 @@ ImportedGraph import_torchscript(const std::string& path) {
     if (!loaded.find_method("forward")) throw Error(fmt::format("{}: the module has no forward method", path));
     rewrite_fused_fake_quant(loaded);
     std::vector<FakeQuantWeight> fake_quant = find_fake_quant_weights(loaded);
-    out.module = torch::jit::freeze(loaded);
-    out.graph = out.module.get_method("forward").graph()->copy();
+    // The loaded module is ours alone: frozen in place, its weights are never held twice
+    // (torch::jit::freeze clones them first), then LibTorch's frozen-graph optimisations.
+    torch::jit::freeze_module_inplace(&loaded);
+    std::shared_ptr<torch::jit::Graph> frozen = loaded.get_method("forward").graph();
+    torch::jit::OptimizeFrozenGraph(frozen, /*optimize_numerics=*/true);
+    out.module = loaded;
+    // The method's own graph, not a copy: a copy would hold every weight a second time, and
+    // the translation releases weights from this graph as it consumes them. The module's
+    // forward is never run afterwards.
+    out.graph = frozen;
     torch::jit::Inline(*out.graph);
     torch::jit::removeDropout(out.graph);
     simplify(out.graph);

@@ -401,4 +401,12 @@ const ValueRecord& ValueRecords::at(const torch::jit::Value* v) const {
   return it->second;
 }
 
+size_t ValueRecords::release(const torch::jit::Value* v) {
+  auto it = records_.find(v);
+  if (it == records_.end() || !it->second.constant || !it->second.value.isTensor()) return 0;
+  size_t bytes = it->second.value.toTensor().nbytes();
+  it->second.value = c10::IValue();
+  return bytes;
+}
+
 }  // namespace litecast::graph

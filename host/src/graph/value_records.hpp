@@ -44,7 +44,14 @@ class ValueRecords {
                const std::vector<ExampleInput>& examples, const std::vector<torch::Tensor>& values = {});
 
   const ValueRecord& at(const torch::jit::Value* v) const;
+  const ValueRecord* find(const torch::jit::Value* v) const {
+    auto it = records_.find(v);
+    return it == records_.end() ? nullptr : &it->second;
+  }
   bool is_constant(const torch::jit::Value* v) const { return at(v).constant; }
+  // Drops the recorded value of a constant tensor nothing will read again (it stays marked
+  // constant); returns its size in bytes, 0 when there was no tensor to drop.
+  size_t release(const torch::jit::Value* v);
   // The example value of an output as LibTorch computed it (for checking a translation).
   const std::vector<c10::IValue>& outputs() const { return outputs_; }
 

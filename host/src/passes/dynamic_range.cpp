@@ -183,6 +183,7 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
     }
     Operator& target = g.op(i);
     target.inputs[1] = it->second;
+    g.release_if_unread(w);
     if (target.builtin_code == LC_OP_FULLY_CONNECTED && o.asymmetric_inputs)
       set_option(target, "asymmetric_quantize_inputs", int64_t{1});
     r.counters["quantized"]++;
@@ -207,6 +208,7 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
         it->second = qt;
       }
       g.op(i).inputs[k] = it->second;
+      g.release_if_unread(w);
     }
     if (o.asymmetric_inputs) set_option(g.op(i), "asymmetric_quantize_inputs", int64_t{1});
     r.counters["quantized"]++;

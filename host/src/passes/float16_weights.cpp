@@ -75,6 +75,7 @@ PassResult float16_quantize(ModelGraph& g) {
     int32_t half = g.add_constant(copy.name + "/float16", LC_FLOAT16, copy.shape, h);
     int32_t full = g.add_tensor(copy.name, LC_FLOAT32, copy.shape);
     g.replace_uses(t, full);
+    g.release_if_unread(t);
     dequantize.push_back({LC_OP_DEQUANTIZE, "", 1, {half}, {full}, {}, {}});
     r.counters["converted"]++;
   }

@@ -88,6 +88,19 @@ size_t ModelGraph::insert_op(size_t at, Operator op) {
   return at;
 }
 
+bool ModelGraph::release_if_unread(int32_t t) {
+  if (!is_constant(t) || is_model_output(t)) return false;
+  for (size_t i = 0; i < m_.operators.size(); ++i)
+    if (!removed_[i])
+      for (int32_t in : m_.operators[i].inputs)
+        if (in == t) return false;
+  const uint32_t b = m_.tensors[static_cast<size_t>(t)].buffer;
+  for (size_t k = 0; k < m_.tensors.size(); ++k)
+    if (static_cast<int32_t>(k) != t && m_.tensors[k].buffer == b) return false;
+  std::vector<uint8_t>().swap(m_.buffers[b]);
+  return true;
+}
+
 void ModelGraph::compact() {
   std::vector<Operator> kept;
   for (size_t i = 0; i < m_.operators.size(); ++i)

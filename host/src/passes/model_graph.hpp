@@ -58,6 +58,11 @@ class ModelGraph {
   bool removed(size_t i) const { return removed_.at(i); }
   // Drops removed operators, then tensors and buffers nothing refers to; rebuilds.
   void compact();
+  // Frees the data of constant t at once, when no operator or model output reads t any more
+  // and no other tensor shares its buffer; true if freed. Weight passes call it after moving
+  // a weight's readers to its converted form, so old and new never all coexist; compact()
+  // then drops the emptied tensor.
+  bool release_if_unread(int32_t t);
 
  private:
   Model& m_;

@@ -8,9 +8,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace litecast {
 
@@ -64,17 +68,23 @@ int32_t builtin_code(const std::string& name) {
 }
 
 Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
-  if (bytes.size() < 8) throw Error(fmt::format("{}: not a TFLite file ({} bytes)", what, bytes.size()));
-  if (!tfl::ModelBufferHasIdentifier(bytes.data())) {
-    std::string id(reinterpret_cast<const char*>(bytes.data()) + 4, 4);
+  return read_tflite(bytes.data(), bytes.size(), what, ReadOptions{});
+}
+
+Model read_tflite(const uint8_t* bytes, size_t size, const std::string& what, const ReadOptions& options) {
+  if (size < 8) throw Error(fmt::format("{}: not a TFLite file ({} bytes)", what, size));
+  if (!tfl::ModelBufferHasIdentifier(bytes)) {
+    std::string id(reinterpret_cast<const char*>(bytes) + 4, 4);
     for (char& c : id)
       if (c < 32 || c > 126) c = '.';
     throw Error(fmt::format("{}: not a TFLite file (identifier '{}', expected 'TFL3')", what, id));
   }
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 128, 100'000'000);
+  // The flatbuffer is at most 2 GiB; in the large-model layout data follows it.
+  size_t fb_size = std::min<size_t>(size, FLATBUFFERS_MAX_BUFFER_SIZE - 1);
+  flatbuffers::Verifier verifier(bytes, fb_size, 128, 100'000'000);
   if (!tfl::VerifyModelBuffer(verifier))
     throw Error(fmt::format("{}: corrupt or truncated TFLite file (FlatBuffers verification failed)", what));
-  const tfl::Model* fm = tfl::GetModel(bytes.data());
+  const tfl::Model* fm = tfl::GetModel(bytes);
   if (!fm->subgraphs() || fm->subgraphs()->size() == 0) throw Error(fmt::format("{}: the model has no subgraph", what));
 
   Model m;
@@ -82,18 +92,28 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
   m.buffers.clear();
   if (fm->buffers())
     for (const tfl::Buffer* b : *fm->buffers()) {
-      std::vector<uint8_t> data;
-      if (b->data()) data.assign(b->data()->begin(), b->data()->end());
-      // Large models keep data outside the flatbuffer, at an offset from the file start.
-      if (data.empty() && b->offset() > 1 && b->size() > 0) {
-        if (b->size() > bytes.size() || b->offset() > bytes.size() - b->size())  // no wrap-around
-          throw Error(fmt::format("{}: a buffer lies beyond the end of the file (truncated?)", what));
-        data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(b->offset()),
-                    bytes.begin() + static_cast<std::ptrdiff_t>(b->offset() + b->size()));
+      const uint8_t* from = nullptr;
+      uint64_t n = 0;
+      if (b->data() && b->data()->size() > 0) {
+        from = b->data()->data();
+        n = b->data()->size();
+      } else if (b->offset() > 1 && b->size() > 0) {
+        // Large models keep data outside the flatbuffer, at an offset from the file start.
+        if (b->size() > size || b->offset() > size - b->size())  // no wrap-around
+          throw Error(fmt::format("{}: buffer {} lies beyond the end of the file (truncated?)", what,
+                                  m.buffers.size()));
+        from = bytes + b->offset();
+        n = b->size();
+        m.external_data = true;
       }
-      m.buffers.push_back(std::move(data));
+      m.buffers.emplace_back();
+      m.buffer_bytes.push_back(n);
+      if (options.data && n) m.buffers.back().assign(from, from + n);
     }
-  if (m.buffers.empty()) m.buffers.emplace_back();
+  if (m.buffers.empty()) {
+    m.buffers.emplace_back();
+    m.buffer_bytes.push_back(0);
+  }
 
   const tfl::SubGraph* sg = fm->subgraphs()->Get(0);
   if (sg->tensors())
@@ -142,16 +162,39 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
     }
   if (fm->metadata())
     for (const tfl::Metadata* md : *fm->metadata())
-      if (md->name() && md->buffer() < m.buffers.size())
-        m.metadata.emplace_back(md->name()->str(), m.buffers[md->buffer()]);
+      if (md->name() && md->buffer() < m.buffers.size()) {
+        const tfl::Buffer* b = fm->buffers()->Get(md->buffer());
+        std::vector<uint8_t> bytes_of;
+        if (b->data()) bytes_of.assign(b->data()->begin(), b->data()->end());
+        m.metadata.emplace_back(md->name()->str(), std::move(bytes_of));
+      }
   return m;
 }
 
-Model read_tflite_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return read_tflite(bytes, path);
+Model read_tflite_file(const std::string& path) { return read_tflite_file(path, ReadOptions{}); }
+
+// The file is mapped read-only: the reader touches the pages it parses, and weight pages only
+// when it copies them out (ReadOptions::data).
+Model read_tflite_file(const std::string& path, const ReadOptions& options) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw Error(fmt::format("{}: cannot read ({})", path, std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) throw Error(fmt::format("{}: not a regular file", path));
+  size_t size = static_cast<size_t>(st.st_size);
+  if (size < 8) throw Error(fmt::format("{}: not a TFLite file ({} bytes)", path, size));
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) throw Error(fmt::format("{}: cannot map ({})", path, std::strerror(errno)));
+  struct Unmapper {
+    void* p;
+    size_t n;
+    ~Unmapper() { ::munmap(p, n); }
+  } unmapper{p, size};
+  return read_tflite(static_cast<const uint8_t*>(p), size, path, options);
 }
 
 }  // namespace litecast

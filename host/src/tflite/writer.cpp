@@ -64,8 +64,17 @@ void check_model(const Model& m) {
   for (int32_t t : m.outputs) check_index(t, "model output");
 }
 
-// Serialises into `fbb`, sized up front so that weights are copied once, not re-grown.
-void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb) {
+// Where each buffer's bytes go in the large-model layout: `offset` from the start of the file.
+struct External {
+  std::vector<uint64_t> offset;  // per buffer; 0 for empty buffers
+};
+
+// Serialises into `fbb`, sized up front so that weights are copied once, not re-grown. With
+// `external`, buffers hold offset/size into the file instead of their data.
+// `spent`, when given, is m.buffers of a model the caller gives up: each buffer is freed once
+// copied, so a model and its serialised form never both hold all the weights.
+void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb, const External* external = nullptr,
+           std::vector<std::vector<uint8_t>>* spent = nullptr) {
   check_model(m);
 
   // Operator codes, deduplicated, in order of first use.
@@ -92,14 +101,20 @@ void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb) {
 
   // Buffers: data aligned to 16 bytes so that kernels may map it directly.
   std::vector<flatbuffers::Offset<tfl::Buffer>> buffers;
-  for (const auto& data : m.buffers) {
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    const auto& data = m.buffers[i];
     flatbuffers::Offset<flatbuffers::Vector<uint8_t>> d = 0;
-    if (!data.empty()) {
+    if (!data.empty() && !external) {
       fbb.ForceVectorAlignment(data.size(), sizeof(uint8_t), 16);
       d = fbb.CreateVector(data);
+      if (spent) std::vector<uint8_t>().swap((*spent)[i]);
     }
     tfl::BufferBuilder b(fbb);
     if (d.o) b.add_data(d);
+    if (external && !data.empty()) {
+      b.add_offset(external->offset[i]);
+      b.add_size(data.size());
+    }
     buffers.push_back(b.Finish());
   }
 
@@ -187,17 +202,82 @@ size_t estimated_size(const Model& m) {
   return n + 64 * (m.tensors.size() + m.operators.size());
 }
 
-}  // namespace
+constexpr uint64_t kAlign = 16;
+uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
-std::vector<uint8_t> write_tflite(const Model& m) {
-  flatbuffers::FlatBufferBuilder fbb(estimated_size(m));
-  build(m, fbb);
-  return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+// FlatBuffers addresses at most 2 GiB - 1 bytes; the margin covers the estimate's slack.
+constexpr uint64_t kInlineLimit = (uint64_t{1} << 31) - 1;
+
+bool use_external(const Model& m, const WriteOptions& options) {
+  switch (options.layout) {
+    case WriteOptions::Layout::inline_data: return false;
+    case WriteOptions::Layout::external_data: return true;
+    case WriteOptions::Layout::automatic: break;
+  }
+  return estimated_size(m) >= kInlineLimit;
 }
 
-void write_tflite_file(const Model& model, const std::string& path) {
-  flatbuffers::FlatBufferBuilder fbb(estimated_size(model));
-  build(model, fbb);
+// The serialised model as a flatbuffer followed, in the large-model layout, by each buffer's
+// bytes at 16-byte aligned offsets. `sink(data, size)` receives the pieces in file order, so
+// weights go from the Model to the file without another whole copy.
+template <class Sink>
+void serialise(const Model& m, const WriteOptions& options, Sink&& sink,
+               std::vector<std::vector<uint8_t>>* spent = nullptr) {
+  if (!use_external(m, options)) {
+    flatbuffers::FlatBufferBuilder fbb(estimated_size(m));
+    build(m, fbb, nullptr, spent);
+    if (fbb.GetSize() >= kInlineLimit)
+      throw Error("the model is over 2 GiB: write it in the large-model layout");
+    sink(fbb.GetBufferPointer(), fbb.GetSize());
+    return;
+  }
+  // Offsets depend on the flatbuffer's size, which does not depend on their values (every
+  // offset is a present 64-bit field): build once with placeholders, then with the real ones.
+  External ext;
+  ext.offset.assign(m.buffers.size(), uint64_t{1} << 40);
+  size_t meta_size = 0;
+  {
+    flatbuffers::FlatBufferBuilder probe(1 << 20);
+    build(m, probe, &ext);
+    meta_size = probe.GetSize();
+  }
+  uint64_t at = aligned(meta_size);
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    if (m.buffers[i].empty()) continue;
+    ext.offset[i] = at;
+    at = aligned(at + m.buffers[i].size());
+  }
+  flatbuffers::FlatBufferBuilder fbb(meta_size + 1024);
+  build(m, fbb, &ext);
+  if (fbb.GetSize() != meta_size) throw Error("internal: the large-model layout changed size between passes");
+  if (fbb.GetSize() >= kInlineLimit) throw Error("the model's graph alone is over 2 GiB");
+  static const uint8_t zeros[kAlign] = {};
+  uint64_t written = fbb.GetSize();
+  sink(fbb.GetBufferPointer(), fbb.GetSize());
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    if (m.buffers[i].empty()) continue;
+    sink(zeros, static_cast<size_t>(ext.offset[i] - written));
+    sink(m.buffers[i].data(), m.buffers[i].size());
+    written = ext.offset[i] + m.buffers[i].size();
+    if (spent) std::vector<uint8_t>().swap((*spent)[i]);
+  }
+  sink(zeros, static_cast<size_t>(aligned(written) - written));
+}
+
+}  // namespace
+
+std::vector<uint8_t> write_tflite(const Model& m, const WriteOptions& options) {
+  std::vector<uint8_t> out;
+  serialise(m, options, [&](const uint8_t* p, size_t n) { out.insert(out.end(), p, p + n); });
+  return out;
+}
+
+std::vector<uint8_t> write_tflite(const Model& m) { return write_tflite(m, WriteOptions{}); }
+
+namespace {
+
+void write_file(const Model& model, const std::string& path, const WriteOptions& options,
+                std::vector<std::vector<uint8_t>>* spent) {
   namespace fs = std::filesystem;
   fs::path target(path);
   fs::path tmp = target;
@@ -205,7 +285,17 @@ void write_tflite_file(const Model& model, const std::string& path) {
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    out.write(reinterpret_cast<const char*>(fbb.GetBufferPointer()), static_cast<std::streamsize>(fbb.GetSize()));
+    try {
+      auto sink = [&](const uint8_t* p, size_t n) {
+        out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
+      };
+      serialise(model, options, sink, spent);
+    } catch (...) {
+      out.close();
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw;
+    }
     out.close();
     if (!out) {
       std::error_code ec;
@@ -219,6 +309,21 @@ void write_tflite_file(const Model& model, const std::string& path) {
     fs::remove(tmp, ec);
     throw Error(fmt::format("{}: cannot rename the finished file into place", path));
   }
+}
+
+}  // namespace
+
+void write_tflite_file(const Model& model, const std::string& path) {
+  write_file(model, path, WriteOptions{}, nullptr);
+}
+
+void write_tflite_file(const Model& model, const std::string& path, const WriteOptions& options) {
+  write_file(model, path, options, nullptr);
+}
+
+void write_tflite_file(Model&& model, const std::string& path, const WriteOptions& options) {
+  Model owned = std::move(model);
+  write_file(owned, path, options, &owned.buffers);
 }
 
 }  // namespace litecast

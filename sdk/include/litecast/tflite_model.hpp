@@ -64,6 +64,11 @@ struct Model {
   std::vector<int32_t> inputs;
   std::vector<int32_t> outputs;
   std::vector<std::pair<std::string, std::vector<uint8_t>>> metadata;
+  // Filled by the reader: each buffer's size in bytes, also when its data was left unread
+  // (ReadOptions::data false). Ignored by the writer.
+  std::vector<uint64_t> buffer_bytes;
+  // Filled by the reader: some buffer lies after the flatbuffer (the large-model layout).
+  bool external_data = false;
 };
 
 // Element size in bytes of a TFLite tensor type; 0 for STRING and unknown types.
@@ -74,13 +79,32 @@ std::string builtin_name(int32_t builtin_code);
 // -1 when the name is unknown.
 int32_t builtin_code(const std::string& name);
 
+struct WriteOptions {
+  // Where constant data goes. inline_data: inside the flatbuffer (every TFLite runtime,
+  // TFLite Micro included; at most 2 GiB). external_data: TFLite's large-model layout, the
+  // data after the flatbuffer at 16-byte aligned offsets (LiteRT reads it; TFLite Micro does
+  // not). automatic: inline unless the model would not fit in 2 GiB.
+  enum class Layout { automatic, inline_data, external_data } layout = Layout::automatic;
+};
 // Serialises; throws litecast::Error naming the operator/field on an invalid option.
 std::vector<uint8_t> write_tflite(const Model& model);
+std::vector<uint8_t> write_tflite(const Model& model, const WriteOptions& options);
 // Writes to `path` through a temporary file renamed at the end.
 void write_tflite_file(const Model& model, const std::string& path);
-// Parses and verifies a .tflite; throws litecast::Error naming the file on bad input.
+void write_tflite_file(const Model& model, const std::string& path, const WriteOptions& options);
+// The same for a model the caller gives up: each buffer is freed as soon as it is written, so
+// the weights are never held twice (the model is left empty).
+void write_tflite_file(Model&& model, const std::string& path, const WriteOptions& options);
+struct ReadOptions {
+  // false: buffers stay empty (sizes in Model::buffer_bytes); a file is then mapped and its
+  // weight bytes are never read.
+  bool data = true;
+};
+// Parses and verifies a .tflite (both layouts); throws litecast::Error naming the file on bad input.
 Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what = "model");
+Model read_tflite(const uint8_t* bytes, size_t size, const std::string& what, const ReadOptions& options);
 Model read_tflite_file(const std::string& path);
+Model read_tflite_file(const std::string& path, const ReadOptions& options);
 
 }  // namespace litecast
 
