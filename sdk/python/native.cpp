@@ -80,8 +80,8 @@ py::dict stats_dict(const litecast::ConvertStats& s, const std::vector<std::stri
 }
 
 // module: a torch.jit.ScriptModule; inputs: its example tensors; writes `output`.
-py::dict convert(py::object module, const std::vector<at::Tensor>& inputs, const std::string& output,
-                 py::dict options, const std::vector<std::string>& plugin_dirs, const std::string& name) {
+py::dict convert(py::object module, const std::vector<at::Tensor>& inputs, const std::string& output, py::dict options,
+                 const std::vector<std::string>& plugin_dirs, const std::string& name) {
   std::optional<torch::jit::Module> m = torch::jit::as_module(module);
   if (!m) throw litecast::Error(name + ": not a torch.jit.ScriptModule");
   std::vector<std::string> warnings;

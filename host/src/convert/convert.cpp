@@ -233,7 +233,8 @@ Model convert(const torch::jit::Module& module, const std::vector<at::Tensor>& e
   PhaseTimer timer;
   passes::check_weight_options(options.weights);
   if (!options.example_input.empty())
-    throw Error(fmt::format("{}: example inputs are given in memory; ConvertOptions::example_input must be empty", name));
+    throw Error(
+        fmt::format("{}: example inputs are given in memory; ConvertOptions::example_input must be empty", name));
   std::vector<at::Tensor> values = graph::check_example_tensors(example_inputs, name + " example input");
   graph::ImportedGraph g = graph::import_module(module, name);
   timer.mark("import");

@@ -131,7 +131,9 @@ ImportedGraph import_loaded(torch::jit::Module loaded, const std::string& path) 
 
 }  // namespace
 
-ImportedGraph import_torchscript(const std::string& path) { return import_loaded(load_module(path), path); }
+ImportedGraph import_torchscript(const std::string& path) {
+  return import_loaded(load_module(path), path);
+}
 
 ImportedGraph import_module(const torch::jit::Module& module, const std::string& name) {
   torch::jit::Module copy;
