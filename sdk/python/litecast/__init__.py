@@ -9,24 +9,29 @@ TinyNeuralNetwork's parameter names. The conversion runs in this process, in lit
 engine, on the same LibTorch as this torch.
 
 Also: convert(), prune(), inspect(), plugins(); errors are litecast.Error subclasses
-(ConversionError, ...) with a one-line message.
+(ConversionError, ...) with a one-line message. See docs/python.md.
 """
-import torch  # loads LibTorch and torch's Python bindings before the engine
-
-from ._build_info import TORCH_VERSION as _BUILT_FOR
-
-# The engine links this torch's LibTorch, whose C++ ABI changes between minor versions.
-if torch.__version__.split("+")[0].split(".")[:2] != _BUILT_FOR.split(".")[:2]:
-    raise ImportError(f"litecast was built against torch {_BUILT_FOR}, this Python has torch {torch.__version__}: "
-                      "reinstall litecast in this environment (pip install .)")
+import importlib
 
 from ._errors import ConversionError, Error, OptionError, ToolError
-from ._convert import SUPPORTED_OPTIONS, TFLiteConverter, convert
-from ._tools import inspect, plugins, prune
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "TFLiteConverter", "convert", "prune", "inspect", "plugins", "SUPPORTED_OPTIONS",
-    "Error", "ConversionError", "OptionError", "ToolError", "__version__",
-]
+# Loaded on first use (PEP 562): the `litecast` command imports this package, and should not pay
+# for importing torch and the engine before it runs the native command.
+_LAZY = {"TFLiteConverter": "_convert", "convert": "_convert", "SUPPORTED_OPTIONS": "_convert",
+         "inspect": "_tools", "plugins": "_tools", "prune": "_tools"}
+
+__all__ = ["Error", "ConversionError", "OptionError", "ToolError", "__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'litecast' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

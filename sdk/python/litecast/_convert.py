@@ -12,13 +12,17 @@ import torch
 from ._errors import ConversionError, OptionError
 from ._paths import plugin_dirs
 
+from ._build_info import TORCH_VERSION as _BUILT_FOR
+
+# The engine links the LibTorch of the torch it was built against, whose C++ ABI changes between
+# minor versions: another torch is refused here with what to do, not with a linker error.
+if torch.__version__.split("+")[0].split(".")[:2] != _BUILT_FOR.split(".")[:2]:
+    raise ImportError(f"litecast was built against torch {_BUILT_FOR}, this Python has torch {torch.__version__}: "
+                      "reinstall litecast in this environment (pip install .)")
 try:
     from . import _native
-except ImportError as e:  # a build for another torch, or a broken install: say which
-    from ._build_info import TORCH_VERSION as _BUILT_FOR
-    raise ImportError(
-        f"litecast's engine cannot be loaded ({e}); it was built against torch {_BUILT_FOR}, this Python "
-        f"has torch {torch.__version__}: reinstall litecast in this environment (pip install .)") from None
+except ImportError as e:  # a broken install
+    raise ImportError(f"litecast's engine cannot be loaded ({e}); reinstall litecast (pip install .)") from None
 
 _BOOL = "bool"
 _TRANSPOSE = "transpose"
@@ -151,8 +155,10 @@ def _script(model, inputs):
         # torch 2.x calls torch.jit.trace deprecated; the user did not call it, litecast did.
         warnings.filterwarnings("ignore", category=FutureWarning, message=r".*torch\.jit\.")
         try:
+            # check_trace off: the check traces a second time and runs both graphs (about 5x the
+            # trace itself on mobilenet_v2); the converted model is what gets compared.
             with torch.no_grad():
-                return torch.jit.trace(module, tuple(inputs)), name
+                return torch.jit.trace(module, tuple(inputs), check_trace=False), name
         except Exception as e:  # tracing runs the user's code: whatever it raises
             first = next((ln for ln in str(e).splitlines() if ln.strip()), type(e).__name__)
             raise ConversionError(f"{name}: torch.jit.trace failed: {first}") from None

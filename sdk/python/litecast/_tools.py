@@ -28,7 +28,7 @@ def inspect(path):
 def plugins(extra_dirs=None):
     """The plugins the converter loads (extra_dirs', the package's, then LITECAST_PLUGIN_PATH's):
     a list of dicts with id, version, abi, path, description, translators, interfaces."""
-    from . import _native
+    from ._convert import _native
     return _native.plugins(plugin_dirs(extra_dirs))
 
 
