@@ -11,7 +11,7 @@ debs=(build-essential cmake ninja-build pkg-config ccache
       libflatbuffers-dev flatbuffers-compiler
       libboost-dev libboost-program-options-dev libboost-filesystem-dev
       libfmt-dev libgtest-dev libyaml-cpp-dev nlohmann-json3-dev
-      python3-venv clang-format binutils
+      python3-venv python3-dev clang-format binutils
       dataset-fashion-mnist)  # 31 MB: tools/prune_fashion_mnist.py
 
 missing=()

@@ -1,4 +1,5 @@
 #include <litecast/convert.hpp>
+#include <litecast/convert_module.hpp>
 #include <litecast/error.hpp>
 
 #include "convert/translation.hpp"
@@ -65,11 +66,12 @@ struct Examples {
   std::vector<at::Tensor> values;
 };
 
-// --example-input's tensors; --input-shape and --input-dtype, when also given, must agree.
-Examples from_example_file(const graph::ImportedGraph& g, const ConvertOptions& o, const std::string& names) {
-  const std::string& file = o.example_input;
+// Example tensors (--example-input's, or handed over in memory; `file` names them in errors);
+// --input-shape and --input-dtype, when also given, must agree.
+Examples from_example_values(const graph::ImportedGraph& g, const ConvertOptions& o, const std::string& names,
+                             std::vector<at::Tensor> values, const std::string& file) {
   Examples ex;
-  ex.values = graph::load_example_file(file);
+  ex.values = std::move(values);
   if (ex.values.size() != g.inputs.size())
     throw Error(fmt::format(
         "{}: holds {} tensor{} for a model with {} input{} ({}); give one tensor per input, in order", file,
@@ -97,14 +99,20 @@ Examples from_example_file(const graph::ImportedGraph& g, const ConvertOptions& 
   return ex;
 }
 
-Examples example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o, const std::string& path) {
+std::string input_names(const graph::ImportedGraph& g, const std::string& path) {
   std::string names;
   for (const auto* v : g.inputs) names += (names.empty() ? "" : ", ") + v->debugName();
   for (size_t i = 0; i < g.inputs.size(); ++i)
     if (g.inputs[i]->type()->kind() != c10::TypeKind::TensorType)
       throw Error(fmt::format("{}: input {} ('{}') is a {}, not a tensor; only tensor inputs are supported", path, i,
                               g.inputs[i]->debugName(), g.inputs[i]->type()->str()));
-  if (!o.example_input.empty()) return from_example_file(g, o, names);
+  return names;
+}
+
+Examples example_inputs(const graph::ImportedGraph& g, const ConvertOptions& o, const std::string& path) {
+  const std::string names = input_names(g, path);
+  if (!o.example_input.empty())
+    return from_example_values(g, o, names, graph::load_example_file(o.example_input), o.example_input);
   if (o.input_shapes.size() != g.inputs.size()) {
     throw Error(
         fmt::format("{}: the model has {} input{} ({}) and {} --input-shape {} given; pass one "
@@ -184,13 +192,12 @@ std::vector<int64_t> parse_shape(const std::string& text, const std::string& wha
   return out;
 }
 
-Model convert(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
-              ConvertStats* stats) {
-  PhaseTimer timer;
-  passes::check_weight_options(options.weights);
-  graph::ImportedGraph g = graph::import_torchscript(path);
-  timer.mark("import");
-  const Examples ex = example_inputs(g, options, path);
+namespace {
+
+// The pipeline after import, shared by the file and the in-memory entry points.
+Model convert_imported(graph::ImportedGraph& g, const Examples& ex, const std::string& path,
+                       const ConvertOptions& options, const PluginRegistry& plugins, ConvertStats* stats,
+                       PhaseTimer& timer) {
   const passes::QuantizedRewrites quantized = passes::quantized_rewrites(options.options, has_fake_quant(*g.graph));
   Model m;
   try {
@@ -217,6 +224,33 @@ Model convert(const std::string& path, const ConvertOptions& options, const Plug
     for (const Operator& op : m.operators) stats->op_histogram[builtin_name(op.builtin_code)]++;
   }
   return m;
+}
+
+}  // namespace
+
+Model convert(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
+              ConvertStats* stats) {
+  PhaseTimer timer;
+  passes::check_weight_options(options.weights);
+  graph::ImportedGraph g = graph::import_torchscript(path);
+  timer.mark("import");
+  const Examples ex = example_inputs(g, options, path);
+  return convert_imported(g, ex, path, options, plugins, stats, timer);
+}
+
+Model convert(const torch::jit::Module& module, const std::vector<at::Tensor>& example_inputs,
+              const ConvertOptions& options, const PluginRegistry& plugins, ConvertStats* stats,
+              const std::string& name) {
+  PhaseTimer timer;
+  passes::check_weight_options(options.weights);
+  if (!options.example_input.empty())
+    throw Error(
+        fmt::format("{}: example inputs are given in memory; ConvertOptions::example_input must be empty", name));
+  std::vector<at::Tensor> values = graph::check_example_tensors(example_inputs, name + " example input");
+  graph::ImportedGraph g = graph::import_module(module, name);
+  timer.mark("import");
+  const Examples ex = from_example_values(g, options, input_names(g, name), std::move(values), name + " example input");
+  return convert_imported(g, ex, name, options, plugins, stats, timer);
 }
 
 ModelIo describe_io(const std::string& path, const ConvertOptions& options) {

@@ -121,6 +121,13 @@ std::vector<at::Tensor> load_example_file(const std::string& path) {
   return out;
 }
 
+std::vector<at::Tensor> check_example_tensors(const std::vector<at::Tensor>& values, const std::string& origin) {
+  if (values.empty()) throw Error(fmt::format("{}: no tensors; give one tensor per model input", origin));
+  std::vector<at::Tensor> out;
+  for (size_t i = 0; i < values.size(); ++i) out.push_back(example_tensor(origin, values[i], i, values.size()));
+  return out;
+}
+
 void save_example_file(const std::vector<at::Tensor>& values, const std::string& path) {
   std::vector<c10::IValue> items(values.begin(), values.end());
   std::vector<char> data;

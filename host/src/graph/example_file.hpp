@@ -16,6 +16,10 @@ namespace litecast::graph {
 // tensor, a tensor quantized per channel or of a type TFLite has no equivalent for.
 std::vector<at::Tensor> load_example_file(const std::string& path);
 
+// Example tensors handed over in memory (the Python package's dummy_input), checked as a
+// file's are; `origin` names them in errors.
+std::vector<at::Tensor> check_example_tensors(const std::vector<at::Tensor>& values, const std::string& origin);
+
 // Writes `values` as a tuple that torch.load reads (and load_example_file): through a
 // temporary file renamed into place, so a failure leaves nothing behind.
 void save_example_file(const std::vector<at::Tensor>& values, const std::string& path);

@@ -105,9 +105,11 @@ void simplify(std::shared_ptr<torch::jit::Graph>& graph) {
   torch::jit::EliminateDeadCode(graph);
 }
 
-ImportedGraph import_torchscript(const std::string& path) {
+namespace {
+
+// Freezes, inlines and simplifies `loaded`, which it may modify.
+ImportedGraph import_loaded(torch::jit::Module loaded, const std::string& path) {
   ImportedGraph out;
-  torch::jit::Module loaded = load_module(path);
   try {
     if (!loaded.find_method("forward")) throw Error(fmt::format("{}: the module has no forward method", path));
     rewrite_fused_fake_quant(loaded);
@@ -135,6 +137,23 @@ ImportedGraph import_torchscript(const std::string& path) {
   for (size_t i = 1; i < inputs.size(); ++i) out.inputs.push_back(inputs[i]);  // 0 is self
   out.outputs = flat_outputs(*out.graph);
   return out;
+}
+
+}  // namespace
+
+ImportedGraph import_torchscript(const std::string& path) {
+  return import_loaded(load_module(path), path);
+}
+
+ImportedGraph import_module(const torch::jit::Module& module, const std::string& name) {
+  torch::jit::Module copy;
+  try {
+    copy = module.clone();
+    copy.eval();
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("{}: cannot copy the module: {}", name, torch_message(e)));
+  }
+  return import_loaded(std::move(copy), name);
 }
 
 }  // namespace litecast::graph

@@ -26,6 +26,11 @@ struct ImportedGraph {
 
 ImportedGraph import_torchscript(const std::string& path);
 
+// The same for a module already in this process (the Python package's traced model): it is
+// cloned and put in eval mode, so the caller's module is left as it was. `name` stands for the
+// file in error messages.
+ImportedGraph import_module(const torch::jit::Module& module, const std::string& name);
+
 // The clean-up after inlining (and after control flow is resolved): list and tensor mutation
 // removed (writes into slices made functional: graph/view_writes.hpp), simple tuples lowered,
 // constants propagated, peepholes, dead code eliminated.
