@@ -4,6 +4,8 @@
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include "util/output_file.hpp"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -129,17 +131,12 @@ void save_example_file(const std::vector<at::Tensor>& values, const std::string&
   } catch (const std::exception&) {
     throw Error(fmt::format("{}: cannot serialize the example inputs", path));
   }
-  const std::string tmp = path + ".tmp";
-  std::ofstream f(tmp, std::ios::binary);
+  util::TempOutput tmp(path);
+  std::ofstream f(tmp.path(), std::ios::binary | std::ios::trunc);
   f.write(data.data(), static_cast<std::streamsize>(data.size()));
   f.close();
-  std::error_code ec;
-  if (!f) ec = std::make_error_code(std::errc::io_error);
-  if (!ec) std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot write the example inputs", path));
-  }
+  if (!f) throw Error(fmt::format("{}: cannot write the example inputs", path));
+  tmp.commit();
 }
 
 }  // namespace litecast::graph

@@ -6,6 +6,7 @@
 #include "schema_generated.h"
 #include "tflite/op_version.hpp"
 #include "tflite/options_schema.hpp"
+#include "util/output_file.hpp"
 
 #include <fmt/format.h>
 
@@ -198,27 +199,15 @@ std::vector<uint8_t> write_tflite(const Model& m) {
 void write_tflite_file(const Model& model, const std::string& path) {
   flatbuffers::FlatBufferBuilder fbb(estimated_size(model));
   build(model, fbb);
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += fmt::format(".tmp-{}", ::getpid());
+  util::TempOutput tmp(path);
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    std::ofstream out(tmp.path(), std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
     out.write(reinterpret_cast<const char*>(fbb.GetBufferPointer()), static_cast<std::streamsize>(fbb.GetSize()));
     out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw Error(fmt::format("{}: write failed", path));
-    }
+    if (!out) throw Error(fmt::format("{}: write failed", path));
   }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot rename the finished file into place", path));
-  }
+  tmp.commit();
 }
 
 }  // namespace litecast
