@@ -87,8 +87,9 @@ struct WeightFlags {
         "dynamic range: convolutions get one weight scale per output channel (default: one per tensor; "
         "FULLY_CONNECTED stays per tensor, as in TinyNeuralNetwork)")(
         "hybrid-asymmetric-inputs", po::bool_switch(&asym),
-        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as in TinyNeuralNetwork)")(
-        "no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym), "dynamic range: symmetric input quantization")(
+        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as in "
+        "TinyNeuralNetwork)")("no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym),
+                              "dynamic range: symmetric input quantization")(
         "hybrid-conv", po::bool_switch(&conv),
         "dynamic range covers CONV_2D and DEPTHWISE_CONV_2D too (the default, as TinyNeuralNetwork's hybrid_conv)")(
         "no-hybrid-conv", po::bool_switch(&no_conv), "dynamic range: only FULLY_CONNECTED, convolutions stay float")(

@@ -65,8 +65,7 @@ void PluginOptions::load(PluginRegistry& r) const {
   for (const std::string& d : dirs) {
     std::error_code ec;
     const auto st = std::filesystem::status(d, ec);
-    if (!std::filesystem::exists(st))
-      throw Error(fmt::format("--plugin-dir {}: no such directory", d));
+    if (!std::filesystem::exists(st)) throw Error(fmt::format("--plugin-dir {}: no such directory", d));
     if (!std::filesystem::is_directory(st)) throw Error(fmt::format("--plugin-dir {}: not a directory", d));
   }
   r.load_default(dirs, !no_default);
@@ -92,7 +91,7 @@ bool parse_model_and_json(const std::string& command, const std::vector<std::str
                           bool& json) {
   po::options_description desc("options");
   desc.add_options()("model", po::value(&path)->required(), "the .tflite file")("json", po::bool_switch(&json),
-                                                                               "print JSON");
+                                                                                "print JSON");
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
@@ -104,7 +103,8 @@ void refuse_overwrite(const std::string& command, const std::string& output, con
   for (const std::string& in : inputs) {
     std::error_code ec;
     if (!in.empty() && std::filesystem::equivalent(output, in, ec))
-      throw Error(fmt::format("litecast {}: the output {} is the input {}; write to another file", command, output, in));
+      throw Error(
+          fmt::format("litecast {}: the output {} is the input {}; write to another file", command, output, in));
   }
 }
 

@@ -5,9 +5,9 @@
 #include <litecast/plugins.hpp>
 #include <litecast_internal/call_context.hpp>
 
+#include <fmt/format.h>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -183,8 +183,7 @@ bool PluginRegistry::Impl::load(const std::string& path) {
   }
   auto entry = plugin->library.get<const lc_plugin_descriptor_t*(uint32_t, uint32_t)>(LC_PLUGIN_ENTRY_V1);
   const lc_plugin_descriptor_t* d = entry(LC_ABI_MAJOR, LC_ABI_MINOR);
-  if (!d)
-    return refuse(path, fmt::format("declined to serve this host (ABI {}.{})", LC_ABI_MAJOR, LC_ABI_MINOR));
+  if (!d) return refuse(path, fmt::format("declined to serve this host (ABI {}.{})", LC_ABI_MAJOR, LC_ABI_MINOR));
   if (!LC_HAS_FIELD(d, lc_plugin_descriptor_t, deinit))
     return refuse(path, fmt::format("descriptor too small ({} bytes)", d->struct_size));
   if (d->abi_major != LC_ABI_MAJOR)
@@ -233,8 +232,8 @@ bool PluginRegistry::Impl::load(const std::string& path) {
       return o.interface_id == e.interface_id && o.name == e.name;
     });
     if (taken) {
-      warn(fmt::format("plugin {}: {} '{}' is already provided by another plugin; the first one loaded is kept",
-                       d->id, e.interface_id, e.name));
+      warn(fmt::format("plugin {}: {} '{}' is already provided by another plugin; the first one loaded is kept", d->id,
+                       e.interface_id, e.name));
       continue;
     }
     plugin->info.interfaces.push_back(e.interface_id + ":" + e.name);
@@ -252,9 +251,10 @@ void PluginRegistry::Impl::note_conflicts(const internal::Registration& reg) {
       const TranslatorEntry& o = it->second;
       if (o.priority != t.priority || o.plugin == t.plugin) continue;
       const std::string& winner = std::min(o.plugin, t.plugin);
-      warn(fmt::format("{}: plugins '{}' and '{}' both register priority {}; '{}' is tried first (ties go to "
-                       "the smaller plugin id)",
-                       t.op, o.plugin, t.plugin, t.priority, winner));
+      warn(
+          fmt::format("{}: plugins '{}' and '{}' both register priority {}; '{}' is tried first (ties go to "
+                      "the smaller plugin id)",
+                      t.op, o.plugin, t.plugin, t.priority, winner));
     }
   }
 }
@@ -273,7 +273,9 @@ PluginRegistry::~PluginRegistry() {
   while (!impl_->plugins.empty()) impl_->plugins.pop_back();
 }
 
-bool PluginRegistry::load_library(const std::string& path) { return impl_->load(path); }
+bool PluginRegistry::load_library(const std::string& path) {
+  return impl_->load(path);
+}
 
 void PluginRegistry::load_directory(const std::string& dir) {
   std::error_code ec;
@@ -284,7 +286,7 @@ void PluginRegistry::load_directory(const std::string& dir) {
     impl_->warn(fmt::format("plugin directory {}: cannot be listed ({})", dir, ec.message()));
     return;
   }
-  // Every entry named *.so is meant as a plugin: one that cannot be one is said, never fatal.
+  // Every file named *.so is meant as a plugin: one that cannot be one is said, never fatal.
   for (; it != fs::directory_iterator(); it.increment(ec)) {
     if (ec) {
       impl_->warn(fmt::format("plugin directory {}: cannot be listed further ({})", dir, ec.message()));
@@ -302,10 +304,7 @@ void PluginRegistry::load_directory(const std::string& dir) {
       impl_->refuse(p.string(), "a symbolic link to nothing");
       continue;
     }
-    if (!fs::is_regular_file(st)) {
-      impl_->refuse(p.string(), fs::is_directory(st) ? "a directory, not a shared library" : "not a regular file");
-      continue;
-    }
+    if (!fs::is_regular_file(st)) continue;  // a directory or device named *.so: not meant as a plugin
     files.push_back(p.string());
   }
   std::sort(files.begin(), files.end());
@@ -341,7 +340,9 @@ void PluginRegistry::load_default(const std::vector<std::string>& plugin_dirs, b
   }
 }
 
-const std::vector<PluginInfo>& PluginRegistry::plugins() const { return impl_->infos; }
+const std::vector<PluginInfo>& PluginRegistry::plugins() const {
+  return impl_->infos;
+}
 
 std::vector<const TranslatorEntry*> PluginRegistry::candidates(const std::string& op,
                                                                const std::string& overload) const {

@@ -36,6 +36,7 @@ INTERNAL = ("frame #", "enforce fail", "PytorchStreamReader", "basic_filebuf", "
             "terminate called", "Exception raised from", "Traceback", "what():", "max_size()", "filesystem error",
             "please report", "internal:", "Segmentation", "core dumped")
 
+TIMES = {}
 Case = collections.namedtuple("Case", "cls name args expect words max_lines out_dir inputs env")
 
 
@@ -190,7 +191,8 @@ def add_tflite_cases(c, tfl):
     for cls, name, p in tflite_cases(c, tfl):
         inputs = [p] if os.path.isfile(p) and not os.path.islink(p) and os.path.getsize(p) < (1 << 24) else []
         c.add(cls, f"inspect_{name}", ["inspect", p], inputs=inputs)
-        if cls == "crafted_tflite" or name in ("cut40", "zeros", "dev_zero", "huge_sparse"):
+        if name in ("subgraph_input_minus1", "op_input_99", "negative_shape", "quant_scale_without_zero_point",
+                    "buffer_past_eof", "huge_shape", "cut40", "zeros", "dev_zero", "huge_sparse"):
             c.add(cls, f"lstm_states_{name}", ["lstm-states", p, "--json"], inputs=inputs)
 
 
@@ -236,7 +238,7 @@ def add_pt_cases(c, pt, cfg):
         o = c.out_dir()
         c.add(cls, f"convert_{name}", ["convert", p, "-o", os.path.join(o, "m.tflite"), "--input-shape", "1,3,16,16"],
               out_dir=o, inputs=ins)
-        if name in ("cut100", f"cut{os.path.getsize(pt) // 2}", "text", "pickle_garbage", "dev_zero", "no_data_pkl"):
+        if name in ("cut100", "text", "no_data_pkl", "dev_zero"):
             o = c.out_dir()
             c.add(cls, f"prune_{name}", ["prune", p, "-c", cfg, "-o", os.path.join(o, "p.pt"), "--input-shape",
                                          "1,3,16,16", "-q"], out_dir=o, inputs=ins + [cfg])
@@ -260,6 +262,8 @@ def add_option_cases(c, pt, cfg):
                                                shape], out_dir=o, inputs=[pt], words=("--input-shape",))
     for name in ("huge_image", "int64_max", "wrong_channels", "zero_dim"):
         o = c.out_dir()
+        if name in ("int64_max", "zero_dim"):  # the same parser as huge_image, covered by convert
+            continue
         c.add("bad_shape", f"prune_{name}", ["prune", pt, "-c", cfg, "-o", os.path.join(o, "p.pt"), "--input-shape",
                                              BAD_SHAPES[name], "-q"], out_dir=o, inputs=[pt, cfg],
               words=("--input-shape",))
@@ -414,8 +418,10 @@ def add_plugin_cases(c, pt, root_plugins):
     dirs = make_plugin_dirs(c, root_plugins)
     for name, d in dirs.items():
         own = [] if name == "duplicate_plugin" else ["--no-default-plugins"]
-        c.add("plugins", f"plugins_{name}", ["plugins", *own, "--plugin-dir", d], expect="warn",
-              max_lines=2, inputs=[os.path.join(d, f) for f in sorted(os.listdir(d))
+        # A directory or a FIFO named *.so is not meant as a plugin: skipped without a word.
+        silent = name in ("dir_named_so", "fifo_named_so")
+        c.add("plugins", f"plugins_{name}", ["plugins", *own, "--plugin-dir", d], expect="ok" if silent else "warn",
+              max_lines=0 if silent else 2, inputs=[os.path.join(d, f) for f in sorted(os.listdir(d))
                                    if os.path.isfile(os.path.join(d, f)) and not os.path.islink(os.path.join(d, f))
                                    and not stat.S_ISFIFO(os.stat(os.path.join(d, f)).st_mode)])
     for name in ("truncated_elf_4k", "symlink_loop", "elf_other_machine", "empty_so"):
@@ -438,10 +444,13 @@ def run_case(c, k):
     env = dict(os.environ, LITECAST_PLUGIN_PATH="")
     if k.env:
         env.update(k.env)
+    t0 = time.time()
     try:
         r = subprocess.run([c.cli, *k.args], capture_output=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return "timed out after 60 s"
+    finally:
+        TIMES[f"{k.cls}/{k.name}"] = time.time() - t0
     err = r.stderr.decode("utf-8", "replace").strip()
     lines = [ln for ln in err.splitlines() if ln.strip()]
     problems = []
@@ -585,6 +594,9 @@ def main():
             else:
                 print(f"ok {cls}/{name}", flush=True)
         print("corpus by class: " + ", ".join(f"{k} {v}" for k, v in sorted(per_class.items())))
+        if os.environ.get("LITECAST_CORPUS_TIMES"):
+            for name, t in sorted(TIMES.items(), key=lambda x: -x[1])[:25]:
+                print(f"time {t:6.2f} s {name}")
         print(f"robustness: {len(results) - failed} passed, {failed} failed ({time.time() - start:.1f} s)")
         return 1 if failed else 0
     finally:

@@ -81,7 +81,8 @@ std::vector<at::Tensor> load_example_file(const std::string& path) {
   SilentWarnings silent;
   c10::WarningUtils::WarningHandlerGuard guard(&silent);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(fmt::format("{}: {}", path, std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
   std::vector<char> data;
   {
     std::ifstream in(path, std::ios::binary);

@@ -48,7 +48,9 @@ std::vector<std::string> strings(const YAML::Node& n, const std::string& origin,
   return out;
 }
 
-int line_of(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
+int line_of(const YAML::Node& n) {
+  return n.Mark().is_null() ? 0 : n.Mark().line + 1;
+}
 
 // A map's keys must be plain names, each given once (yaml-cpp keeps duplicates silently).
 void check_keys(const YAML::Node& map, const std::string& origin, const std::string& prefix) {
@@ -57,7 +59,9 @@ void check_keys(const YAML::Node& map, const std::string& origin, const std::str
     if (!kv.first.IsScalar())
       throw Error(fmt::format("{}: a key {}must be a name, not a {}", where(origin, kv.first),
                               prefix.empty() ? "" : "under '" + prefix + "' ",
-                              kv.first.IsMap() ? "map" : kv.first.IsSequence() ? "list" : "null"));
+                              kv.first.IsMap()        ? "map"
+                              : kv.first.IsSequence() ? "list"
+                                                      : "null"));
     const std::string name = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
     auto [it, fresh] = seen.emplace(kv.first.Scalar(), line_of(kv.first));
     if (!fresh)

@@ -338,7 +338,8 @@ void check_layer_names(const PruneConfig& cfg, const std::map<std::string, int>&
                               config_where(cfg, "sparsity." + key), key, alias.at(key)));
     for (const RefusedLayer& f : refused)
       if (f.name == key)
-        throw Error(fmt::format("{}: 'sparsity.{}': this layer cannot be pruned: {}", config_where(cfg, "sparsity." + key), key, f.reason));
+        throw Error(fmt::format("{}: 'sparsity.{}': this layer cannot be pruned: {}",
+                                config_where(cfg, "sparsity." + key), key, f.reason));
     throw Error(
         fmt::format("{}: 'sparsity.{}': unknown layer (not a prunable layer of {}; `litecast prune "
                     "--dry-run` lists them)",
@@ -351,9 +352,10 @@ void check_layer_names(const PruneConfig& cfg, const std::map<std::string, int>&
     for (const auto& [name, group] : alias) found = found || matches_layer(name, ex);
     for (const RefusedLayer& f : refused) found = found || matches_layer(f.name, ex);
     if (!found)
-      throw Error(fmt::format("{}: 'exclude_layers' names '{}', which is no prunable layer (or module) of {}; "
-                              "`litecast prune --dry-run` lists them",
-                              config_where(cfg, "exclude_layers." + ex), ex, model_path));
+      throw Error(
+          fmt::format("{}: 'exclude_layers' names '{}', which is no prunable layer (or module) of {}; "
+                      "`litecast prune --dry-run` lists them",
+                      config_where(cfg, "exclude_layers." + ex), ex, model_path));
   }
 }
 
@@ -403,7 +405,10 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   }
 
   progress("loading " + model_path);
-  if (!std::filesystem::is_regular_file(model_path)) throw Error(fmt::format("{}: no such file", model_path));
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model_path, ec))
+    throw Error(fmt::format("{}: {}", model_path,
+                            std::filesystem::exists(model_path, ec) ? "not a regular file" : "no such file"));
   torch::jit::Module module;
   try {
     module = torch::jit::load(model_path);

@@ -52,19 +52,25 @@ size_t element_size(int32_t t) {
   switch (t) {
     case tfl::TensorType_FLOAT32:
     case tfl::TensorType_INT32:
-    case tfl::TensorType_UINT32: return 4;
+    case tfl::TensorType_UINT32:
+      return 4;
     case tfl::TensorType_FLOAT16:
     case tfl::TensorType_INT16:
-    case tfl::TensorType_UINT16: return 2;
+    case tfl::TensorType_UINT16:
+      return 2;
     case tfl::TensorType_UINT8:
     case tfl::TensorType_INT8:
-    case tfl::TensorType_BOOL: return 1;
+    case tfl::TensorType_BOOL:
+      return 1;
     case tfl::TensorType_INT64:
     case tfl::TensorType_UINT64:
     case tfl::TensorType_FLOAT64:
-    case tfl::TensorType_COMPLEX64: return 8;
-    case tfl::TensorType_COMPLEX128: return 16;
-    default: return 0;
+    case tfl::TensorType_COMPLEX64:
+      return 8;
+    case tfl::TensorType_COMPLEX128:
+      return 16;
+    default:
+      return 0;
   }
 }
 
@@ -110,9 +116,10 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
       // Large models keep data outside the flatbuffer, at an offset from the file start.
       if (data.empty() && b->offset() > 1 && b->size() > 0) {
         if (b->size() > bytes.size() || b->offset() > bytes.size() - b->size())  // no wrap-around
-          throw Error(fmt::format("{}: buffer {}: 'offset' {} + 'size' {} lies beyond the end of the file ({} bytes; "
-                                  "truncated?)",
-                                  what, m.buffers.size(), b->offset(), b->size(), bytes.size()));
+          throw Error(
+              fmt::format("{}: buffer {}: 'offset' {} + 'size' {} lies beyond the end of the file ({} bytes; "
+                          "truncated?)",
+                          what, m.buffers.size(), b->offset(), b->size(), bytes.size()));
         data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(b->offset()),
                     bytes.begin() + static_cast<std::ptrdiff_t>(b->offset() + b->size()));
       }
@@ -136,7 +143,8 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
         throw Error(fmt::format("{}: unknown 'type' {}", tensor, out.type));
       uint64_t elements = 1;
       for (int32_t d : out.shape) {
-        if (d < 0) throw Error(fmt::format("{}: negative dimension in 'shape' [{}]", tensor, fmt::join(out.shape, ",")));
+        if (d < 0)
+          throw Error(fmt::format("{}: negative dimension in 'shape' [{}]", tensor, fmt::join(out.shape, ",")));
         if (d > 0 && elements > kMaxElements / static_cast<uint64_t>(d))
           throw Error(fmt::format("{}: 'shape' [{}] has more than {} elements", tensor, fmt::join(out.shape, ","),
                                   kMaxElements));
@@ -159,13 +167,12 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
   // Operators may leave an optional input out (-1); the model's inputs and outputs may not.
   auto check_tensor = [&](int32_t i, const std::string& field, bool optional) {
     if (i < (optional ? -1 : 0) || i >= static_cast<int32_t>(m.tensors.size()))
-      throw Error(fmt::format("{}: {} refers to tensor {}, the subgraph has {} tensors", what, field, i,
-                              m.tensors.size()));
+      throw Error(
+          fmt::format("{}: {} refers to tensor {}, the subgraph has {} tensors", what, field, i, m.tensors.size()));
     return i;
   };
   for (int32_t i : to_vector<int32_t>(sg->inputs())) m.inputs.push_back(check_tensor(i, "subgraph 'inputs'", false));
-  for (int32_t i : to_vector<int32_t>(sg->outputs()))
-    m.outputs.push_back(check_tensor(i, "subgraph 'outputs'", false));
+  for (int32_t i : to_vector<int32_t>(sg->outputs())) m.outputs.push_back(check_tensor(i, "subgraph 'outputs'", false));
 
   const auto* codes = fm->operator_codes();
   if (sg->operators())
@@ -188,7 +195,8 @@ Model read_tflite(const std::vector<uint8_t>& bytes, const std::string& what) {
       // Control flow names other subgraphs by index (then/else/cond/body/...subgraph_index).
       for (const Option& opt : op.options) {
         const std::string suffix = "subgraph_index";
-        if (opt.field.size() < suffix.size() || opt.field.compare(opt.field.size() - suffix.size(), suffix.size(), suffix))
+        if (opt.field.size() < suffix.size() ||
+            opt.field.compare(opt.field.size() - suffix.size(), suffix.size(), suffix))
           continue;
         const int64_t* index = std::get_if<int64_t>(&opt.value);
         if (index && (*index < 0 || *index >= static_cast<int64_t>(fm->subgraphs()->size())))
@@ -218,8 +226,8 @@ Model read_tflite_file(const std::string& path) {
   const uintmax_t size = fs::file_size(path, ec);
   if (ec) throw Error(fmt::format("{}: cannot read ({})", path, ec.message()));
   if (size > kMaxFileBytes)
-    throw Error(fmt::format("{}: {} bytes, more than the {} GiB a .tflite may have here", path, size,
-                            kMaxFileBytes >> 30));
+    throw Error(
+        fmt::format("{}: {} bytes, more than the {} GiB a .tflite may have here", path, size, kMaxFileBytes >> 30));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
   std::vector<uint8_t> bytes(static_cast<size_t>(size));

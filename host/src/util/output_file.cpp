@@ -83,7 +83,9 @@ TempOutput::TempOutput(const std::string& target) : target_(target) {
   throw Error(fmt::format("{}: cannot create a temporary file beside it", target));
 }
 
-TempOutput::~TempOutput() { discard(); }
+TempOutput::~TempOutput() {
+  discard();
+}
 
 void TempOutput::discard() {
   if (!tmp_.empty()) ::unlink(tmp_.c_str());
