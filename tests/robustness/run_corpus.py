@@ -25,9 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+warnings.filterwarnings("ignore", category=FutureWarning)  # torch.jit.trace/load deprecation notes
 sys.path.insert(0, HERE)
 import tflite_builder as tb  # noqa: E402
 
@@ -114,7 +116,7 @@ def make_models(c):
 def tflite_cases(c, tfl):
     data = open(tfl, "rb").read()
     files = []
-    for n in (0, 4, 8, 12, 40, len(data) // 4, len(data) // 2, len(data) - 64, len(data) - 1):
+    for n in (0, 8, 40, len(data) // 4, len(data) // 2, len(data) - 1):
         files.append(("truncated", f"cut{n}", c.write(f"cut{n}.tflite", data[:n])))
     foreign = {
         "zeros": b"\0" * 4096, "text": b"this is not a model\n" * 30, "png": b"\x89PNG\r\n\x1a\n" + b"\0" * 200,
@@ -191,8 +193,8 @@ def add_tflite_cases(c, tfl):
     for cls, name, p in tflite_cases(c, tfl):
         inputs = [p] if os.path.isfile(p) and not os.path.islink(p) and os.path.getsize(p) < (1 << 24) else []
         c.add(cls, f"inspect_{name}", ["inspect", p], inputs=inputs)
-        if name in ("subgraph_input_minus1", "op_input_99", "negative_shape", "quant_scale_without_zero_point",
-                    "buffer_past_eof", "huge_shape", "cut40", "zeros", "dev_zero", "huge_sparse"):
+        if name in ("subgraph_input_minus1", "op_input_99", "quant_scale_without_zero_point", "buffer_past_eof",
+                    "cut40", "dev_zero"):
             c.add(cls, f"lstm_states_{name}", ["lstm-states", p, "--json"], inputs=inputs)
 
 
@@ -224,7 +226,9 @@ def pt_files(c, pt):
     rewrite("no_data_pkl", lambda n, v: None if n.endswith("/data.pkl") else v)
     rewrite("no_constants", lambda n, v: None if n.endswith("constants.pkl") else v)
     rewrite("code_garbage", lambda n, v: b"def forward(self x):\n  return ?\n" if n.endswith(".py") else v)
-    rewrite("tensor_data_short", lambda n, v: v[:3] if "/data/" in n and not n.endswith(".pkl") else v)
+    # (A tensor record cut short inside an intact archive is not here: LibTorch, and PyTorch
+    # with it, loads such a file without a word, so litecast cannot tell.)
+    rewrite("tensor_data_missing", lambda n, v: None if "/data/" in n and not n.endswith(".pkl") else v)
     os.makedirs(c.path("dir.pt"))
     out.append(("foreign_pt", "directory", c.path("dir.pt")))
     out.append(("foreign_pt", "dev_zero", "/dev/zero"))
