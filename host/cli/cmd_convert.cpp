@@ -5,6 +5,8 @@
 #include <litecast/convert.hpp>
 #include <litecast/error.hpp>
 
+#include "util/output_file.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 namespace litecast::cli {
 
@@ -87,8 +90,9 @@ struct WeightFlags {
         "dynamic range: convolutions get one weight scale per output channel (default: one per tensor; "
         "FULLY_CONNECTED stays per tensor, as in TinyNeuralNetwork)")(
         "hybrid-asymmetric-inputs", po::bool_switch(&asym),
-        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as in TinyNeuralNetwork)")(
-        "no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym), "dynamic range: symmetric input quantization")(
+        "dynamic range: FULLY_CONNECTED quantizes its float input asymmetrically (the default, as in "
+        "TinyNeuralNetwork)")("no-hybrid-asymmetric-inputs", po::bool_switch(&no_asym),
+                              "dynamic range: symmetric input quantization")(
         "hybrid-conv", po::bool_switch(&conv),
         "dynamic range covers CONV_2D and DEPTHWISE_CONV_2D too (the default, as TinyNeuralNetwork's hybrid_conv)")(
         "no-hybrid-conv", po::bool_switch(&no_conv), "dynamic range: only FULLY_CONNECTED, convolutions stay float")(
@@ -276,16 +280,25 @@ int cmd_export_debug(const std::vector<std::string>& args) {
   const bool dir_existed = fs::exists(out_dir, ec);
   fs::create_directories(out_dir, ec);
   if (ec) throw Error(fmt::format("{}: cannot create the directory ({})", out_dir, ec.message()));
-  const fs::path ex = fs::path(out_dir) / (name + ".inputs.pt"), ex_tmp = ex.string() + ".part";
-  for (const auto& [given, written] : {std::pair{input, fs::path(out_dir) / (name + ".pt")}, std::pair{example, ex}}) {
+  const fs::path ex = fs::path(out_dir) / (name + ".inputs.pt");
+  const fs::path pt = fs::path(out_dir) / (name + ".pt"), js = fs::path(out_dir) / (name + ".json");
+  for (const auto& [given, written] : {std::pair{input, pt}, std::pair{example, ex}}) {
     std::error_code absent;  // either file may not exist: then they are not the same
     if (!given.empty() && fs::equivalent(given, written, absent))
       throw Error(fmt::format("{}: the bundle would overwrite this input file; choose another -o or --name", given));
   }
   ModelIo io;
+  std::optional<util::TempOutput> ex_tmp, pt_tmp, js_tmp;
   try {
-    io = describe_io(input, o, ex_tmp.string());
-  } catch (const Error&) {
+    // All three files go through unique temporary names, renamed only when all are complete.
+    ex_tmp.emplace(ex.string());
+    pt_tmp.emplace(pt.string());
+    js_tmp.emplace(js.string());
+    io = describe_io(input, o, ex_tmp->path());
+  } catch (...) {
+    ex_tmp.reset();
+    pt_tmp.reset();
+    js_tmp.reset();
     if (!dir_existed) fs::remove(out_dir, ec);
     throw;
   }
@@ -306,24 +319,16 @@ int cmd_export_debug(const std::vector<std::string>& args) {
                       {"inputs", specs(io.inputs)},
                       {"outputs", specs(io.outputs)},
                       {"convert_command", command}};
-  // Both files go through temporary names, renamed only when both are complete.
-  fs::path pt = fs::path(out_dir) / (name + ".pt"), js = fs::path(out_dir) / (name + ".json");
-  fs::path pt_tmp = pt.string() + ".tmp", js_tmp = js.string() + ".tmp";
-  fs::copy_file(input, pt_tmp, fs::copy_options::overwrite_existing, ec);
+  fs::copy_file(input, pt_tmp->path(), fs::copy_options::overwrite_existing, ec);
   if (!ec) {
-    std::ofstream f(js_tmp);
+    std::ofstream f(js_tmp->path());
     f << j.dump(2) << "\n";
     if (!f) ec = std::make_error_code(std::errc::io_error);
   }
-  if (!ec) fs::rename(pt_tmp, pt, ec);
-  if (!ec) fs::rename(ex_tmp, ex, ec);
-  if (!ec) fs::rename(js_tmp, js, ec);
-  if (ec) {
-    fs::remove(pt_tmp, ec);
-    fs::remove(ex_tmp, ec);
-    fs::remove(js_tmp, ec);
-    throw Error(fmt::format("{}: cannot write the bundle", out_dir));
-  }
+  if (ec) throw Error(fmt::format("{}: cannot write the bundle ({})", out_dir, ec.message()));
+  pt_tmp->commit();
+  ex_tmp->commit();
+  js_tmp->commit();
   std::cerr << fmt::format("wrote {}, {} and {}\n", pt.string(), ex.string(), js.string());
   return kExitOk;
 }

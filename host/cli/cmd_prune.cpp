@@ -109,6 +109,9 @@ int cmd_prune(const std::vector<std::string>& args) {
   PruneResult r = prune(input, o, reg, dry_run ? std::string() : output);
   std::string config_out = write_config.empty() ? (dry_run ? std::string() : config_path) : write_config;
   if (!config_out.empty()) write_prune_config(o.config, r, config_out);
+  if (!o.config.metric_given)
+    std::cerr << fmt::format("warning: {}: no 'metrics' key; scored channels with {} (TinyNeuralNetwork's default)\n",
+                             config_path, o.config.metric);
   if (json) {
     std::cout << to_json(r, dry_run ? std::string() : output, config_out).dump(1) << "\n";
   } else if (dry_run) {

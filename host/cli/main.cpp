@@ -5,6 +5,9 @@
 #include <litecast/error.hpp>
 #include <litecast/version.hpp>
 
+#include "graph/torch_message.hpp"
+#include "util/output_file.hpp"
+
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
 
@@ -59,7 +62,16 @@ void PluginOptions::add_to(po::options_description& d) {
       "no-default-plugins", po::bool_switch(&no_default), "do not load the plugins installed with litecast");
 }
 
-void PluginOptions::load(PluginRegistry& r) const { r.load_default(dirs, !no_default); }
+void PluginOptions::load(PluginRegistry& r) const {
+  // A directory the user named must be there: a typo would silently drop the plugins it holds.
+  for (const std::string& d : dirs) {
+    std::error_code ec;
+    const auto st = std::filesystem::status(d, ec);
+    if (!std::filesystem::exists(st)) throw Error(fmt::format("--plugin-dir {}: no such directory", d));
+    if (!std::filesystem::is_directory(st)) throw Error(fmt::format("--plugin-dir {}: not a directory", d));
+  }
+  r.load_default(dirs, !no_default);
+}
 
 bool parse(const std::string& command, const std::string& synopsis, const std::vector<std::string>& args,
            po::options_description& desc, const po::positional_options_description& pos, po::variables_map& vm) {
@@ -81,7 +93,7 @@ bool parse_model_and_json(const std::string& command, const std::vector<std::str
                           bool& json) {
   po::options_description desc("options");
   desc.add_options()("model", po::value(&path)->required(), "the .tflite file")("json", po::bool_switch(&json),
-                                                                               "print JSON");
+                                                                                "print JSON");
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
@@ -93,7 +105,8 @@ void refuse_overwrite(const std::string& command, const std::string& output, con
   for (const std::string& in : inputs) {
     std::error_code ec;
     if (!in.empty() && std::filesystem::equivalent(output, in, ec))
-      throw Error(fmt::format("litecast {}: the output {} is the input {}; write to another file", command, output, in));
+      throw Error(
+          fmt::format("litecast {}: the output {} is the input {}; write to another file", command, output, in));
   }
 }
 
@@ -114,6 +127,7 @@ int main(int argc, char** argv) {
     std::cout << "litecast " << LITECAST_VERSION << " (plugin ABI " << LC_ABI_MAJOR << "." << LC_ABI_MINOR << ")\n";
     return kExitOk;
   }
+  litecast::util::install_signal_cleanup();
   static DropTorchWarnings drop;
   if (!std::getenv("LITECAST_TORCH_WARNINGS")) c10::WarningUtils::set_warning_handler(&drop);
   auto it = commands().find(args[0]);
@@ -127,6 +141,11 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << e.what() << "\n";
   } catch (const std::bad_alloc&) {
     std::cerr << "error: out of memory\n";
+  } catch (const c10::Error& e) {
+    // LibTorch refused something the input asked for; its first line, never its backtrace.
+    std::cerr << "error: LibTorch: " << litecast::graph::torch_message(e.what_without_backtrace()) << "\n";
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "error: " << e.path1().string() << ": " << e.code().message() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "error: internal: " << e.what() << " (please report this)\n";
   }

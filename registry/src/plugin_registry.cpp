@@ -5,16 +5,23 @@
 #include <litecast/plugins.hpp>
 #include <litecast_internal/call_context.hpp>
 
+#include <fmt/format.h>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
+
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -100,7 +107,66 @@ struct PluginRegistry::Impl {
   void note_conflicts(const internal::Registration& reg);
 };
 
+// dlopen maps a library by its headers and faults (SIGBUS, SIGSEGV) on pages past the end of a
+// truncated file: check first that the file is a complete ELF shared object for this machine.
+// Returns why not, or "" when it is.
+static std::string elf_problem(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return fmt::format("cannot be read ({})", std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return "not a regular file";
+  }
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  Elf64_Ehdr h{};
+  const ssize_t got = ::pread(fd, &h, sizeof h, 0);
+  const int read_errno = errno;
+  if (got < 0) {
+    ::close(fd);
+    return fmt::format("cannot be read ({})", std::strerror(read_errno));
+  }
+  std::string why;
+  auto fits = [&](uint64_t off, uint64_t count, uint64_t entry) {
+    return entry == 0 || count == 0 || (off <= size && count <= (size - off) / entry);
+  };
+  if (size == 0)
+    why = "an empty file, not a shared library";
+  else if (static_cast<size_t>(got) < EI_NIDENT || std::memcmp(h.e_ident, ELFMAG, SELFMAG) != 0)
+    why = "not a shared library (no ELF header)";
+  else if (static_cast<size_t>(got) < sizeof h)
+    why = "truncated (shorter than an ELF header)";
+  else if (h.e_ident[EI_CLASS] != ELFCLASS64 || h.e_ident[EI_DATA] != ELFDATA2LSB)
+    why = "built for another machine (not 64-bit little-endian ELF)";
+#if defined(__x86_64__)
+  else if (h.e_machine != EM_X86_64)
+    why = fmt::format("built for another machine (ELF machine {}, this host is x86-64)", h.e_machine);
+#elif defined(__aarch64__)
+  else if (h.e_machine != EM_AARCH64)
+    why = fmt::format("built for another machine (ELF machine {}, this host is AArch64)", h.e_machine);
+#endif
+  else if (h.e_type != ET_DYN)
+    why = "not a shared library (ELF type is not ET_DYN)";
+  else if (h.e_phentsize != sizeof(Elf64_Phdr) || h.e_phnum == 0 || !fits(h.e_phoff, h.e_phnum, h.e_phentsize))
+    why = "truncated or damaged (program headers lie outside the file)";
+  else if (h.e_shnum != 0 && (h.e_shentsize != sizeof(Elf64_Shdr) || !fits(h.e_shoff, h.e_shnum, h.e_shentsize)))
+    why = "truncated or damaged (section headers lie outside the file)";
+  else {
+    // Every loadable segment's file bytes must be in the file.
+    std::vector<Elf64_Phdr> ph(h.e_phnum);
+    const size_t want = ph.size() * sizeof(Elf64_Phdr);
+    if (::pread(fd, ph.data(), want, static_cast<off_t>(h.e_phoff)) != static_cast<ssize_t>(want))
+      why = "truncated (cannot read its program headers)";
+    for (const Elf64_Phdr& p : ph)
+      if (why.empty() && p.p_type == PT_LOAD && !fits(p.p_offset, p.p_filesz, 1))
+        why = fmt::format("truncated ({} bytes; a segment ends at byte {})", size, p.p_offset + p.p_filesz);
+  }
+  ::close(fd);
+  return why;
+}
+
 bool PluginRegistry::Impl::load(const std::string& path) {
+  if (std::string why = elf_problem(path); !why.empty()) return refuse(path, why);
   auto plugin = std::make_unique<LoadedPlugin>();
   plugin->info.path = path;
   boost::system::error_code ec;
@@ -117,8 +183,7 @@ bool PluginRegistry::Impl::load(const std::string& path) {
   }
   auto entry = plugin->library.get<const lc_plugin_descriptor_t*(uint32_t, uint32_t)>(LC_PLUGIN_ENTRY_V1);
   const lc_plugin_descriptor_t* d = entry(LC_ABI_MAJOR, LC_ABI_MINOR);
-  if (!d)
-    return refuse(path, fmt::format("declined to serve this host (ABI {}.{})", LC_ABI_MAJOR, LC_ABI_MINOR));
+  if (!d) return refuse(path, fmt::format("declined to serve this host (ABI {}.{})", LC_ABI_MAJOR, LC_ABI_MINOR));
   if (!LC_HAS_FIELD(d, lc_plugin_descriptor_t, deinit))
     return refuse(path, fmt::format("descriptor too small ({} bytes)", d->struct_size));
   if (d->abi_major != LC_ABI_MAJOR)
@@ -167,8 +232,8 @@ bool PluginRegistry::Impl::load(const std::string& path) {
       return o.interface_id == e.interface_id && o.name == e.name;
     });
     if (taken) {
-      warn(fmt::format("plugin {}: {} '{}' is already provided by another plugin; the first one loaded is kept",
-                       d->id, e.interface_id, e.name));
+      warn(fmt::format("plugin {}: {} '{}' is already provided by another plugin; the first one loaded is kept", d->id,
+                       e.interface_id, e.name));
       continue;
     }
     plugin->info.interfaces.push_back(e.interface_id + ":" + e.name);
@@ -186,9 +251,10 @@ void PluginRegistry::Impl::note_conflicts(const internal::Registration& reg) {
       const TranslatorEntry& o = it->second;
       if (o.priority != t.priority || o.plugin == t.plugin) continue;
       const std::string& winner = std::min(o.plugin, t.plugin);
-      warn(fmt::format("{}: plugins '{}' and '{}' both register priority {}; '{}' is tried first (ties go to "
-                       "the smaller plugin id)",
-                       t.op, o.plugin, t.plugin, t.priority, winner));
+      warn(
+          fmt::format("{}: plugins '{}' and '{}' both register priority {}; '{}' is tried first (ties go to "
+                      "the smaller plugin id)",
+                      t.op, o.plugin, t.plugin, t.priority, winner));
     }
   }
 }
@@ -207,14 +273,40 @@ PluginRegistry::~PluginRegistry() {
   while (!impl_->plugins.empty()) impl_->plugins.pop_back();
 }
 
-bool PluginRegistry::load_library(const std::string& path) { return impl_->load(path); }
+bool PluginRegistry::load_library(const std::string& path) {
+  return impl_->load(path);
+}
 
 void PluginRegistry::load_directory(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return;
   std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.is_regular_file() && e.path().extension() == ".so") files.push_back(e.path().string());
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    impl_->warn(fmt::format("plugin directory {}: cannot be listed ({})", dir, ec.message()));
+    return;
+  }
+  // Every file named *.so is meant as a plugin: one that cannot be one is said, never fatal.
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      impl_->warn(fmt::format("plugin directory {}: cannot be listed further ({})", dir, ec.message()));
+      break;
+    }
+    const fs::path p = it->path();
+    if (p.extension() != ".so") continue;
+    std::error_code sec;
+    const fs::file_status st = fs::status(p, sec);
+    if (sec) {
+      impl_->refuse(p.string(), sec.value() == ELOOP ? "a symbolic link loop" : sec.message());
+      continue;
+    }
+    if (!fs::exists(st)) {
+      impl_->refuse(p.string(), "a symbolic link to nothing");
+      continue;
+    }
+    if (!fs::is_regular_file(st)) continue;  // a directory or device named *.so: not meant as a plugin
+    files.push_back(p.string());
+  }
   std::sort(files.begin(), files.end());
   for (const std::string& f : files) impl_->load(f);
 }
@@ -248,7 +340,9 @@ void PluginRegistry::load_default(const std::vector<std::string>& plugin_dirs, b
   }
 }
 
-const std::vector<PluginInfo>& PluginRegistry::plugins() const { return impl_->infos; }
+const std::vector<PluginInfo>& PluginRegistry::plugins() const {
+  return impl_->infos;
+}
 
 std::vector<const TranslatorEntry*> PluginRegistry::candidates(const std::string& op,
                                                                const std::string& overload) const {

@@ -276,8 +276,8 @@ def test_not_plugins_are_refused():
         expect_refusals(
             ["c_plugin"], ["test.c-plugin"],
             {"libabi_no_entry.so": r"not a litecast plugin",
-             "/x.so": r"cannot be loaded",
-             "/empty.so": r"cannot be loaded"},
+             "/x.so": r"not a shared library \(no ELF header\)",
+             "/empty.so": r"an empty file, not a shared library"},
             extra_dirs=["no_entry", tmp])
 
 

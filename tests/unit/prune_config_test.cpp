@@ -61,6 +61,21 @@ TEST(PruneConfig, ErrorsNameTheKey) {
   EXPECT_EQ(error_of("sparsity: 0\n"), "");
 }
 
+TEST(PruneConfig, DuplicatesAndLinesAreReported) {
+  EXPECT_NE(error_of("sparsity: 0.5\nmetrics: l2_norm\nsparsity: 0.25\n").find("cfg.yaml:3: 'sparsity' is given twice"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("sparsity:\n  default: 0.5\n  c1: 0.25\n  c1: 0.5\n").find("cfg.yaml:4: 'sparsity.c1' is given twice"),
+      std::string::npos);
+  EXPECT_NE(error_of("{a: 1}: 2\nsparsity: 0.5\n").find("must be a name"), std::string::npos);
+  auto c = parse_prune_config("sparsity:\n  default: 0.5\n  c1: 0.25\nexclude_layers: [a, b.c]\n", "cfg.yaml");
+  EXPECT_EQ(c.lines.at("sparsity.c1"), 3);
+  EXPECT_EQ(c.lines.at("exclude_layers.b.c"), 4);
+  EXPECT_FALSE(c.metric_given);
+  EXPECT_EQ(c.metric, "l2_norm");
+  EXPECT_TRUE(parse_prune_config("sparsity: 0.5\nmetrics: fpgm\n", "cfg.yaml").metric_given);
+}
+
 TEST(PruneConfig, WrittenConfigReadsBack) {
   litecast::PruneConfig c = parse_prune_config("sparsity: 0.3\nmetrics: l1_norm\nmultiple: 4\n", "cfg.yaml");
   litecast::PruneResult r;

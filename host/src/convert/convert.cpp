@@ -173,19 +173,28 @@ bool has_fake_quant(const torch::jit::Graph& graph) {
 }  // namespace
 
 std::vector<int64_t> parse_shape(const std::string& text, const std::string& what) {
+  // An example input is allocated by LibTorch: refuse what no device converts before it tries.
+  constexpr int64_t kMaxElements = int64_t{1} << 28;  // 1 GiB of float32
   std::vector<int64_t> out;
   std::stringstream ss(text);
   std::string part;
+  int64_t elements = 1;
   while (std::getline(ss, part, ',')) {
     size_t used = 0;
     long long v = -1;
     try {
       v = std::stoll(part, &used);
+    } catch (const std::out_of_range&) {
+      throw Error(fmt::format("{} '{}': the dimension {} is too large", what, text, part));
     } catch (const std::exception&) {
       used = 0;
     }
     if (used != part.size() || part.empty() || v <= 0)
       throw Error(fmt::format("{} '{}': expected positive integers separated by commas, e.g. 1,3,224,224", what, text));
+    if (v > kMaxElements || elements > kMaxElements / v)
+      throw Error(fmt::format("{} '{}': more than {} elements in one input (1 GiB of float32); use a smaller shape",
+                              what, text, kMaxElements));
+    elements *= v;
     out.push_back(v);
   }
   if (out.empty()) throw Error(fmt::format("{}: empty shape", what));

@@ -4,6 +4,8 @@
 
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include "util/output_file.hpp"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -79,7 +81,8 @@ std::vector<at::Tensor> load_example_file(const std::string& path) {
   SilentWarnings silent;
   c10::WarningUtils::WarningHandlerGuard guard(&silent);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(fmt::format("{}: {}", path, std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
   std::vector<char> data;
   {
     std::ifstream in(path, std::ios::binary);
@@ -136,17 +139,12 @@ void save_example_file(const std::vector<at::Tensor>& values, const std::string&
   } catch (const std::exception&) {
     throw Error(fmt::format("{}: cannot serialize the example inputs", path));
   }
-  const std::string tmp = path + ".tmp";
-  std::ofstream f(tmp, std::ios::binary);
+  util::TempOutput tmp(path);
+  std::ofstream f(tmp.path(), std::ios::binary | std::ios::trunc);
   f.write(data.data(), static_cast<std::streamsize>(data.size()));
   f.close();
-  std::error_code ec;
-  if (!f) ec = std::make_error_code(std::errc::io_error);
-  if (!ec) std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot write the example inputs", path));
-  }
+  if (!f) throw Error(fmt::format("{}: cannot write the example inputs", path));
+  tmp.commit();
 }
 
 }  // namespace litecast::graph

@@ -56,9 +56,26 @@ std::string describe_node(const torch::jit::Node* n) {
   return s;
 }
 
+// LibTorch gives a tensor whose record in the archive is shorter than its shape a storage that
+// short, and reading it reads past the end: a damaged archive, said before anything reads it.
+static void check_storages(const torch::jit::Module& m, const std::string& path) {
+  auto check = [&](const std::string& name, const at::Tensor& t) {
+    if (!t.defined() || t.numel() == 0 || !t.has_storage()) return;
+    int64_t last = t.storage_offset();
+    for (int64_t d = 0; d < t.dim(); ++d) last += (t.size(d) - 1) * t.stride(d);
+    const uint64_t needed = static_cast<uint64_t>(last + 1) * static_cast<uint64_t>(t.element_size());
+    if (t.storage().nbytes() < needed)
+      throw Error(fmt::format("{}: damaged TorchScript archive: the data of '{}' holds {} bytes, its shape needs {}",
+                              path, name, t.storage().nbytes(), needed));
+  };
+  for (const auto& p : m.named_parameters(true)) check(p.name, p.value);
+  for (const auto& b : m.named_buffers(true)) check(b.name, b.value);
+}
+
 torch::jit::Module load_module(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw Error(fmt::format("{}: no such file", path));
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(fmt::format("{}: {}", path, std::filesystem::exists(path, ec) ? "not a regular file" : "no such file"));
   {
     // TorchScript archives are zip files; anything else gets a plain answer, not LibTorch's.
     std::ifstream in(path, std::ios::binary);
@@ -76,7 +93,10 @@ torch::jit::Module load_module(const std::string& path) {
   try {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();
+    check_storages(m, path);
     return m;
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
     const std::string message = torch_message(e);
     // A model calling torchvision's operators: load them from the installed torchvision, retry.
@@ -88,7 +108,10 @@ torch::jit::Module load_module(const std::string& path) {
   try {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();
+    check_storages(m, path);
     return m;
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
     throw Error(fmt::format("{}: cannot load as TorchScript: {}", path, torch_message(e)));
   }

@@ -140,6 +140,15 @@ std::vector<int64_t> convolution_shape(const torch::jit::Node* n, const torch::j
   const int64_t groups = generic ? s[8].toInt() : s[6].toInt();
   const size_t spatial = static_cast<size_t>(w.dim() - 2);
   const bool batched = static_cast<size_t>(x.dim()) == spatial + 2;
+  // LibTorch's kernels check these; this rule stands in for them, so it checks them too.
+  if (x.dim() != static_cast<int64_t>(spatial) + 2 && x.dim() != static_cast<int64_t>(spatial) + 1)
+    throw Error(fmt::format("{} expects a {}-D or {}-D input, got shape [{}]; check --input-shape", describe_node(n),
+                            spatial + 1, spatial + 2, fmt::join(x.sizes(), ",")));
+  const int64_t channels = x.size(batched ? 1 : 0);
+  const int64_t expected = transposed ? w.size(0) : w.size(1) * groups;
+  if (channels != expected)
+    throw Error(fmt::format("{} expects {} input channels, got {} (input shape [{}]); check --input-shape",
+                            describe_node(n), expected, channels, fmt::join(x.sizes(), ",")));
   std::vector<int64_t> out;
   if (batched) out.push_back(x.size(0));
   out.push_back(transposed ? w.size(1) * groups : w.size(0));
@@ -157,6 +166,9 @@ std::vector<int64_t> convolution_shape(const torch::jit::Node* n, const torch::j
       out.push_back((in - 1) * stride - 2 * pad + dil * (k - 1) + int_arg(s[7], d) + 1);
     else
       out.push_back((in + 2 * pad - dil * (k - 1) - 1) / stride + 1);
+    if (out.back() <= 0)
+      throw Error(fmt::format("{}: the input (shape [{}]) is smaller than the kernel; check --input-shape",
+                              describe_node(n), fmt::join(x.sizes(), ",")));
   }
   return out;
 }

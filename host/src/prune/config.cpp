@@ -6,10 +6,13 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "util/output_file.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -45,6 +48,27 @@ std::vector<std::string> strings(const YAML::Node& n, const std::string& origin,
   return out;
 }
 
+int line_of(const YAML::Node& n) {
+  return n.Mark().is_null() ? 0 : n.Mark().line + 1;
+}
+
+// A map's keys must be plain names, each given once (yaml-cpp keeps duplicates silently).
+void check_keys(const YAML::Node& map, const std::string& origin, const std::string& prefix) {
+  std::map<std::string, int> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar())
+      throw Error(fmt::format("{}: a key {}must be a name, not a {}", where(origin, kv.first),
+                              prefix.empty() ? "" : "under '" + prefix + "' ",
+                              kv.first.IsMap()        ? "map"
+                              : kv.first.IsSequence() ? "list"
+                                                      : "null"));
+    const std::string name = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
+    auto [it, fresh] = seen.emplace(kv.first.Scalar(), line_of(kv.first));
+    if (!fresh)
+      throw Error(fmt::format("{}: '{}' is given twice (first on line {})", where(origin, kv.first), name, it->second));
+  }
+}
+
 }  // namespace
 
 PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& origin) {
@@ -55,8 +79,10 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
     throw Error(fmt::format("{}:{}: malformed YAML: {}", origin, e.mark.line + 1, e.msg));
   }
   if (!root.IsMap()) throw Error(fmt::format("{}: expected a map with 'sparsity' and 'metrics'", origin));
+  check_keys(root, origin, "");
   PruneConfig c;
   c.source = origin;
+  c.metric_given = false;
   bool have_sparsity = false;
   for (const auto& kv : root) {
     const std::string key = kv.first.Scalar();
@@ -64,6 +90,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
     if (key == "sparsity") {
       have_sparsity = true;
       if (v.IsMap()) {
+        check_keys(v, origin, "sparsity");
         bool have_default = false;
         for (const auto& layer : v) {
           const std::string name = layer.first.Scalar();
@@ -72,6 +99,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
             have_default = true;
           } else {
             c.layers[name] = rate(layer.second, origin, "sparsity." + name);
+            c.lines["sparsity." + name] = line_of(layer.first);
           }
         }
         if (!have_default) c.default_sparsity = 0;
@@ -82,6 +110,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
       if (!v.IsScalar() || v.Scalar().empty())
         throw Error(fmt::format("{}: '{}' must name one metric, e.g. l2_norm", where(origin, v), key));
       c.metric = v.Scalar();
+      c.metric_given = true;
     } else if (key == "multiple") {
       int64_t m = 0;
       if (!v.IsScalar() || !YAML::convert<int64_t>::decode(v, m) || m < 1)
@@ -94,6 +123,10 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
       c.skip_last_fc = b;
     } else if (key == "exclude_layers") {
       c.exclude_layers = strings(v, origin, key);
+      if (v.IsSequence())
+        for (const YAML::Node& item : v) c.lines["exclude_layers." + item.Scalar()] = line_of(item);
+      else
+        c.lines["exclude_layers." + v.Scalar()] = line_of(v);
     } else if (key == "exclude_ops") {
       c.exclude_ops = strings(v, origin, key);
       for (const std::string& op : c.exclude_ops)
@@ -117,10 +150,19 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
 }
 
 PruneConfig load_prune_config(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) throw Error(fmt::format("{}: no such pruning config", path));
+  if (!std::filesystem::is_regular_file(st))
+    throw Error(fmt::format("{}: the pruning config is not a regular file", path));
+  if (std::filesystem::file_size(path, ec) > (1u << 24))
+    throw Error(fmt::format("{}: the pruning config is larger than 16 MiB; is it the right file?", path));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot read the pruning config", path));
   std::stringstream ss;
-  ss << in.rdbuf();
+  if (!in || !(ss << in.rdbuf())) {
+    if (in && in.peek() == std::char_traits<char>::eof()) return parse_prune_config("", path);
+    throw Error(fmt::format("{}: cannot read the pruning config", path));
+  }
   return parse_prune_config(ss.str(), path);
 }
 
@@ -147,22 +189,13 @@ void write_prune_config(const PruneConfig& c, const PruneResult& result, const s
     text += "# Left whole (not prunable):\n";
     for (const RefusedLayer& r : result.refused) text += fmt::format("#   {}: {}\n", r.name, r.reason);
   }
-  const std::string tmp = path + ".tmp";
+  util::TempOutput tmp(path);
   {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw Error(fmt::format("{}: cannot write the pruning config", path));
+    std::ofstream f(tmp.path(), std::ios::binary | std::ios::trunc);
     f << text;
-    if (!f.flush()) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("{}: cannot write the pruning config", path));
-    }
+    if (!f.flush()) throw Error(fmt::format("{}: cannot write the pruning config", path));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("{}: cannot write the pruning config: {}", path, ec.message()));
-  }
+  tmp.commit();
 }
 
 }  // namespace litecast

@@ -9,6 +9,7 @@
 #include "prune/channel_groups.hpp"
 #include "prune/flat_graph.hpp"
 #include "prune/training_flags.hpp"
+#include "util/output_file.hpp"
 
 #include <litecast/error.hpp>
 #include <litecast/prune.hpp>
@@ -286,9 +287,10 @@ void apply(const FlatGraph& g, const ChannelGroups& cg, const KeptChannels& kept
 // state_dict keys, then renames it into place.
 void save_verified(torch::jit::Module& module, const std::vector<at::Tensor>& inputs, const FlatGraph& g,
                    const std::set<std::string>& keys_before, const std::string& output_path) {
-  const std::string tmp = output_path + ".tmp";
+  util::TempOutput out(output_path);
+  const std::string& tmp = out.path();
   auto fail = [&](const std::string& why) {
-    std::remove(tmp.c_str());
+    out.discard();
     throw Error(why);
   };
   try {
@@ -318,9 +320,13 @@ void save_verified(torch::jit::Module& module, const std::vector<at::Tensor>& in
     fail(fmt::format("internal: the pruned model does not run: {} (please report this)",
                      graph::torch_message(e.what_without_backtrace())));
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, output_path, ec);
-  if (ec) fail(fmt::format("{}: cannot write: {}", output_path, ec.message()));
+  out.commit();
+}
+
+// "config.yaml:LINE" for a key whose line the config reader kept, else the file.
+std::string config_where(const PruneConfig& cfg, const std::string& key) {
+  auto it = cfg.lines.find(key);
+  return it == cfg.lines.end() || it->second <= 0 ? cfg.source : fmt::format("{}:{}", cfg.source, it->second);
 }
 
 // Every key under `sparsity` must name a prunable group; say why when it does not.
@@ -332,14 +338,27 @@ void check_layer_names(const PruneConfig& cfg, const std::map<std::string, int>&
     if (groups.count(key)) continue;
     if (alias.count(key))
       throw Error(fmt::format("{}: 'sparsity.{}': this layer is pruned together with '{}'; set the rate there",
-                              cfg.source, key, alias.at(key)));
+                              config_where(cfg, "sparsity." + key), key, alias.at(key)));
     for (const RefusedLayer& f : refused)
       if (f.name == key)
-        throw Error(fmt::format("{}: 'sparsity.{}': this layer cannot be pruned: {}", cfg.source, key, f.reason));
+        throw Error(fmt::format("{}: 'sparsity.{}': this layer cannot be pruned: {}",
+                                config_where(cfg, "sparsity." + key), key, f.reason));
     throw Error(
         fmt::format("{}: 'sparsity.{}': unknown layer (not a prunable layer of {}; `litecast prune "
                     "--dry-run` lists them)",
-                    cfg.source, key, model_path));
+                    config_where(cfg, "sparsity." + key), key, model_path));
+  }
+  // An exclusion that names no layer is a typo that would silently prune what it meant to keep.
+  for (const std::string& ex : cfg.exclude_layers) {
+    bool found = false;
+    for (const auto& [name, root] : groups) found = found || matches_layer(name, ex);
+    for (const auto& [name, group] : alias) found = found || matches_layer(name, ex);
+    for (const RefusedLayer& f : refused) found = found || matches_layer(f.name, ex);
+    if (!found)
+      throw Error(
+          fmt::format("{}: 'exclude_layers' names '{}', which is no prunable layer (or module) of {}; "
+                      "`litecast prune --dry-run` lists them",
+                      config_where(cfg, "exclude_layers." + ex), ex, model_path));
   }
 }
 
@@ -389,7 +408,10 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   }
 
   progress("loading " + model_path);
-  if (!std::filesystem::is_regular_file(model_path)) throw Error(fmt::format("{}: no such file", model_path));
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model_path, ec))
+    throw Error(fmt::format("{}: {}", model_path,
+                            std::filesystem::exists(model_path, ec) ? "not a regular file" : "no such file"));
   torch::jit::Module module;
   try {
     module = torch::jit::load(model_path);

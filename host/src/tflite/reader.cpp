@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -20,11 +22,32 @@ namespace litecast {
 
 namespace {
 
+// Limits that keep a hostile file from exhausting memory or overflowing sizes.
+constexpr uintmax_t kMaxFileBytes = uintmax_t{64} << 30;  // mapped, not read: bounds offsets only
+constexpr uint64_t kMaxElements = uint64_t{1} << 40;
+
 template <class T, class V>
 std::vector<T> to_vector(const V* v) {
   std::vector<T> out;
   if (v) out.assign(v->begin(), v->end());
   return out;
+}
+
+// Scales and zero points come in pairs; several pairs are per channel along quantized_dimension.
+void check_quantization(const Tensor& t, const std::string& tensor) {
+  const Quantization& q = t.quant;
+  if (q.scales.empty() && q.zero_points.empty()) return;
+  if (q.scales.size() != q.zero_points.size())
+    throw Error(fmt::format("{}: quantization has {} 'scale' and {} 'zero_point' entries; they must pair up", tensor,
+                            q.scales.size(), q.zero_points.size()));
+  if (q.scales.size() > 1) {
+    if (q.quantized_axis < 0 || static_cast<size_t>(q.quantized_axis) >= t.shape.size())
+      throw Error(fmt::format("{}: 'quantized_dimension' {} is outside the shape [{}]", tensor, q.quantized_axis,
+                              fmt::join(t.shape, ",")));
+    if (static_cast<int64_t>(q.scales.size()) != t.shape[static_cast<size_t>(q.quantized_axis)])
+      throw Error(fmt::format("{}: {} per-channel scales for dimension {} of shape [{}]", tensor, q.scales.size(),
+                              q.quantized_axis, fmt::join(t.shape, ",")));
+  }
 }
 
 }  // namespace
@@ -33,19 +56,25 @@ size_t element_size(int32_t t) {
   switch (t) {
     case tfl::TensorType_FLOAT32:
     case tfl::TensorType_INT32:
-    case tfl::TensorType_UINT32: return 4;
+    case tfl::TensorType_UINT32:
+      return 4;
     case tfl::TensorType_FLOAT16:
     case tfl::TensorType_INT16:
-    case tfl::TensorType_UINT16: return 2;
+    case tfl::TensorType_UINT16:
+      return 2;
     case tfl::TensorType_UINT8:
     case tfl::TensorType_INT8:
-    case tfl::TensorType_BOOL: return 1;
+    case tfl::TensorType_BOOL:
+      return 1;
     case tfl::TensorType_INT64:
     case tfl::TensorType_UINT64:
     case tfl::TensorType_FLOAT64:
-    case tfl::TensorType_COMPLEX64: return 8;
-    case tfl::TensorType_COMPLEX128: return 16;
-    default: return 0;
+    case tfl::TensorType_COMPLEX64:
+      return 8;
+    case tfl::TensorType_COMPLEX128:
+      return 16;
+    default:
+      return 0;
   }
 }
 
@@ -100,8 +129,10 @@ Model read_tflite(const uint8_t* bytes, size_t size, const std::string& what, co
       } else if (b->offset() > 1 && b->size() > 0) {
         // Large models keep data outside the flatbuffer, at an offset from the file start.
         if (b->size() > size || b->offset() > size - b->size())  // no wrap-around
-          throw Error(fmt::format("{}: buffer {} lies beyond the end of the file (truncated?)", what,
-                                  m.buffers.size()));
+          throw Error(
+              fmt::format("{}: buffer {}: 'offset' {} + 'size' {} lies beyond the end of the file ({} bytes; "
+                          "truncated?)",
+                          what, m.buffers.size(), b->offset(), b->size(), size));
         from = bytes + b->offset();
         n = b->size();
         m.external_data = true;
@@ -124,45 +155,83 @@ Model read_tflite(const uint8_t* bytes, size_t size, const std::string& what, co
       out.shape = to_vector<int32_t>(t->shape());
       out.buffer = t->buffer();
       out.is_variable = t->is_variable();
+      const std::string tensor = fmt::format("{}: tensor {} ('{}')", what, m.tensors.size(), out.name);
       if (out.buffer >= m.buffers.size())
-        throw Error(fmt::format("{}: tensor '{}' refers to a missing buffer {}", what, out.name, out.buffer));
+        throw Error(fmt::format("{}: 'buffer' is {}, the model has {} buffers", tensor, out.buffer, m.buffers.size()));
+      if (out.type < tfl::TensorType_MIN || out.type > tfl::TensorType_MAX)
+        throw Error(fmt::format("{}: unknown 'type' {}", tensor, out.type));
+      uint64_t elements = 1;
+      for (int32_t d : out.shape) {
+        if (d < 0)
+          throw Error(fmt::format("{}: negative dimension in 'shape' [{}]", tensor, fmt::join(out.shape, ",")));
+        if (d > 0 && elements > kMaxElements / static_cast<uint64_t>(d))
+          throw Error(fmt::format("{}: 'shape' [{}] has more than {} elements", tensor, fmt::join(out.shape, ","),
+                                  kMaxElements));
+        elements *= static_cast<uint64_t>(d);
+      }
       if (const tfl::QuantizationParameters* q = t->quantization()) {
         out.quant.scales = to_vector<float>(q->scale());
         out.quant.zero_points = to_vector<int64_t>(q->zero_point());
         out.quant.quantized_axis = q->quantized_dimension();
+        check_quantization(out, tensor);
       }
+      // A constant's bytes must match its shape (string, int4 and sparse tensors are laid out otherwise).
+      // (Sizes, not bytes: the data may be left unread.)
+      const uint64_t data_size = m.buffer_bytes[out.buffer];
+      const size_t esize = element_size(out.type);
+      if (data_size != 0 && esize > 0 && !t->sparsity() && data_size != elements * esize)
+        throw Error(fmt::format("{}: buffer {} holds {} bytes, the shape [{}] of {} needs {}", tensor, out.buffer,
+                                data_size, fmt::join(out.shape, ","), tensor_type_name(out.type), elements * esize));
       m.tensors.push_back(std::move(out));
     }
   // Operators may leave an optional input out (-1); the model's inputs and outputs may not.
-  auto check_tensor = [&](int32_t i, bool optional = true) {
+  auto check_tensor = [&](int32_t i, const std::string& field, bool optional) {
     if (i < (optional ? -1 : 0) || i >= static_cast<int32_t>(m.tensors.size()))
-      throw Error(fmt::format("{}: reference to a missing tensor {}", what, i));
+      throw Error(
+          fmt::format("{}: {} refers to tensor {}, the subgraph has {} tensors", what, field, i, m.tensors.size()));
     return i;
   };
-  for (int32_t i : to_vector<int32_t>(sg->inputs())) m.inputs.push_back(check_tensor(i, false));
-  for (int32_t i : to_vector<int32_t>(sg->outputs())) m.outputs.push_back(check_tensor(i, false));
+  for (int32_t i : to_vector<int32_t>(sg->inputs())) m.inputs.push_back(check_tensor(i, "subgraph 'inputs'", false));
+  for (int32_t i : to_vector<int32_t>(sg->outputs())) m.outputs.push_back(check_tensor(i, "subgraph 'outputs'", false));
 
   const auto* codes = fm->operator_codes();
   if (sg->operators())
     for (const tfl::Operator* o : *sg->operators()) {
+      const std::string where = fmt::format("operator {}", m.operators.size());
       if (!codes || o->opcode_index() >= codes->size())
-        throw Error(fmt::format("{}: an operator refers to a missing operator code {}", what, o->opcode_index()));
+        throw Error(fmt::format("{}: {}: 'opcode_index' is {}, the model has {} operator codes", what, where,
+                                o->opcode_index(), codes ? codes->size() : 0));
       const tfl::OperatorCode* c = codes->Get(o->opcode_index());
       Operator op;
       // Files from before builtin_code existed carry the code only in the deprecated field.
       op.builtin_code = std::max<int32_t>(c->builtin_code(), c->deprecated_builtin_code());
       op.custom_code = c->custom_code() ? c->custom_code()->str() : "";
       op.version = c->version();
-      for (int32_t i : to_vector<int32_t>(o->inputs())) op.inputs.push_back(check_tensor(i));
-      for (int32_t i : to_vector<int32_t>(o->outputs())) op.outputs.push_back(check_tensor(i));
+      for (int32_t i : to_vector<int32_t>(o->inputs())) op.inputs.push_back(check_tensor(i, where + " 'inputs'", true));
+      for (int32_t i : to_vector<int32_t>(o->outputs()))
+        op.outputs.push_back(check_tensor(i, where + " 'outputs'", false));
       op.options = tflite::read_options(reinterpret_cast<const flatbuffers::Table*>(o->builtin_options()),
                                         static_cast<uint8_t>(o->builtin_options_type()));
+      // Control flow names other subgraphs by index (then/else/cond/body/...subgraph_index).
+      for (const Option& opt : op.options) {
+        const std::string suffix = "subgraph_index";
+        if (opt.field.size() < suffix.size() ||
+            opt.field.compare(opt.field.size() - suffix.size(), suffix.size(), suffix))
+          continue;
+        const int64_t* index = std::get_if<int64_t>(&opt.value);
+        if (index && (*index < 0 || *index >= static_cast<int64_t>(fm->subgraphs()->size())))
+          throw Error(fmt::format("{}: {}: '{}' is {}, the model has {} subgraphs", what, where, opt.field, *index,
+                                  fm->subgraphs()->size()));
+      }
       op.custom_options = to_vector<uint8_t>(o->custom_options());
       m.operators.push_back(std::move(op));
     }
   if (fm->metadata())
     for (const tfl::Metadata* md : *fm->metadata())
-      if (md->name() && md->buffer() < m.buffers.size()) {
+      if (md->name()) {
+        if (md->buffer() >= m.buffers.size())
+          throw Error(fmt::format("{}: metadata '{}': 'buffer' is {}, the model has {} buffers", what,
+                                  md->name()->str(), md->buffer(), m.buffers.size()));
         const tfl::Buffer* b = fm->buffers()->Get(md->buffer());
         std::vector<uint8_t> bytes_of;
         if (b->data()) bytes_of.assign(b->data()->begin(), b->data()->end());
@@ -176,6 +245,11 @@ Model read_tflite_file(const std::string& path) { return read_tflite_file(path, 
 // The file is mapped read-only: the reader touches the pages it parses, and weight pages only
 // when it copies them out (ReadOptions::data).
 Model read_tflite_file(const std::string& path, const ReadOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status fst = fs::status(path, ec);
+  if (!fs::exists(fst)) throw Error(fmt::format("{}: no such file", path));
+  if (!fs::is_regular_file(fst)) throw Error(fmt::format("{}: not a regular file", path));
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
   struct Closer {
@@ -187,6 +261,9 @@ Model read_tflite_file(const std::string& path, const ReadOptions& options) {
   if (!S_ISREG(st.st_mode)) throw Error(fmt::format("{}: not a regular file", path));
   size_t size = static_cast<size_t>(st.st_size);
   if (size < 8) throw Error(fmt::format("{}: not a TFLite file ({} bytes)", path, size));
+  if (size > kMaxFileBytes)
+    throw Error(
+        fmt::format("{}: {} bytes, more than the {} GiB a .tflite may have here", path, size, kMaxFileBytes >> 30));
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) throw Error(fmt::format("{}: cannot map ({})", path, std::strerror(errno)));
   struct Unmapper {

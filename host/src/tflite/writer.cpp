@@ -6,6 +6,7 @@
 #include "schema_generated.h"
 #include "tflite/op_version.hpp"
 #include "tflite/options_schema.hpp"
+#include "util/output_file.hpp"
 
 #include <fmt/format.h>
 
@@ -278,37 +279,18 @@ namespace {
 
 void write_file(const Model& model, const std::string& path, const WriteOptions& options,
                 std::vector<std::vector<uint8_t>>* spent) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path tmp = target;
-  tmp += fmt::format(".tmp-{}", ::getpid());
+  util::TempOutput tmp(path);
   {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    std::ofstream out(tmp.path(), std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    try {
-      auto sink = [&](const uint8_t* p, size_t n) {
-        out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
-      };
-      serialise(model, options, sink, spent);
-    } catch (...) {
-      out.close();
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw;
-    }
+    auto sink = [&](const uint8_t* p, size_t n) {
+      out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
+    };
+    serialise(model, options, sink, spent);  // on a throw, tmp removes the partial file
     out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw Error(fmt::format("{}: write failed", path));
-    }
+    if (!out) throw Error(fmt::format("{}: write failed", path));
   }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot rename the finished file into place", path));
-  }
+  tmp.commit();
 }
 
 }  // namespace

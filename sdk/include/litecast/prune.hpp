@@ -34,6 +34,10 @@ struct PruneConfig {
   std::vector<std::string> exclude_ops;
   uint64_t seed = 0;
   std::string source = "the pruning config";  // the file, named in errors about its keys
+  // Where keys were read ("sparsity.NAME", "exclude_layers.NAME" -> 1-based line), so that a
+  // name matching no layer of the model is reported with its line.
+  std::map<std::string, int> lines;
+  bool metric_given = true;  // false: no 'metrics' key, the default (l2_norm) is used
 };
 
 // Reads and validates a config; throws litecast::Error naming the file and the key.
