@@ -1,0 +1,53 @@
+// Post-training quantization: a float TorchScript model and calibration data -> an int8 TFLite
+// model. The C++ API behind `litecast quantize` (docs/quantization.md).
+#ifndef LITECAST_QUANTIZE_HPP
+#define LITECAST_QUANTIZE_HPP
+
+#include <litecast/convert.hpp>
+#include <litecast/plugins.hpp>
+#include <litecast/tflite_model.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace litecast {
+
+struct QuantizeOptions {
+  // Input shapes (optional: the calibration data gives them), layout and converter options;
+  // options.options carries quantize_target_type, fuse_quant_dequant, quantize_input_output_type
+  // and, for the algorithms, "percentile".
+  ConvertOptions convert;
+  // A .npy/.npz/.pt file or a directory of them.
+  std::string calibration_data;
+  size_t calibration_samples = 0;  // 0: all
+  // A "litecast.ptq-algorithm/1" implementation by name: minmax, percentile, l2, kl, or a plugin's.
+  std::string algorithm = "l2";
+  // Weights of CONV_2D / DEPTHWISE_CONV_2D: one scale per output channel (default) or per tensor.
+  bool per_tensor = false;
+  // Called after every calibration batch: (batches done, batches in all).
+  std::function<void(size_t, size_t)> progress;
+};
+
+struct QuantizeStats {
+  size_t samples = 0;              // calibration samples used
+  size_t dropped_samples = 0;      // fewer than a batch, left over
+  size_t observed_tensors = 0;     // activations given a range by the algorithm
+  double calibration_seconds = 0;  // the LibTorch runs and the algorithm's observation
+  size_t operators = 0;
+  size_t tensors = 0;
+  std::map<std::string, size_t> op_histogram;  // TFLite op name -> count
+  // Operators that stay float (no int8 kernel, or no range for their tensors), by op name.
+  std::map<std::string, size_t> float_ops;
+  std::vector<std::string> messages;  // what the algorithm said (fallbacks), one per line
+};
+
+// Quantizes; throws litecast::Error (naming the file, tensor or plugin) on any failure.
+Model quantize(const std::string& torchscript_path, const QuantizeOptions& options, const PluginRegistry& plugins,
+               QuantizeStats* stats = nullptr);
+
+}  // namespace litecast
+
+#endif  // LITECAST_QUANTIZE_HPP
