@@ -164,6 +164,17 @@ bool collapses(const Histogram& h, double a, double b, int levels) {
   return share > 0.5 && share > base + 0.25;
 }
 
+// The share of values outside [a, b].
+double clipped_share(const Histogram& h, double a, double b) {
+  double total = 0, out = 0;
+  for (size_t i = 0; i < h.counts().size(); ++i) {
+    total += h.counts()[i];
+    const double x = h.center(i);
+    if (x < a - 0.5 * h.width() || x > b + 0.5 * h.width()) out += h.counts()[i];
+  }
+  return total > 0 ? out / total : 0.0;
+}
+
 // ---- percentile -----------------------------------------------------------------------------
 
 // The value below which a share `q` of the values lies (linear within a bin).
@@ -243,8 +254,9 @@ std::pair<double, double> kl_range(const Histogram& h, int levels) {
     const double k = std::floor(std::fabs(h.center(i)) / w);
     mag[static_cast<size_t>(std::clamp(k, 0.0, static_cast<double>(n - 1)))] += h.counts()[i];
   }
-  double total = 0;
-  for (double x : mag) total += x;
+  // Exact zeros (a ReLU's output is often half zeros) would dominate the divergence: smeared
+  // over their group they make every wide threshold look bad. Bin 0 counts as its neighbour.
+  mag[0] = mag[1];
   double best = kInf;
   size_t best_i = n;
   std::vector<double> p, q;
@@ -284,7 +296,6 @@ std::pair<double, double> kl_range(const Histogram& h, int levels) {
       best_i = i;
     }
   }
-  (void)total;
   const double t = (static_cast<double>(best_i) + 0.5) * w;
   if (unsigned_values) return {0.0, std::min(t, h.max())};
   return {std::max(-t, h.min()), std::min(t, h.max())};
@@ -346,7 +357,12 @@ int32_t hist_finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, int
     }
     r.first = std::min(r.first, 0.0);
     r.second = std::max(r.second, 0.0);
-    if (collapses(h, r.first, r.second, levels)) {
+    // Entropy calibration ignores how far clipped values move: on tensors with a spike (an
+    // image's background) it may clip much of the rest. More than 1% clipped counts as a
+    // collapse too.
+    const double clipped = s->method == Method::kKl ? clipped_share(h, r.first, r.second) : 0.0;
+    const bool collapsed = collapses(h, r.first, r.second, levels);
+    if (collapsed || clipped > 0.01) {
       std::pair<double, double> fallback = minmax;
       const char* to = "minmax";
       if (s->method == Method::kKl) {
@@ -354,10 +370,15 @@ int32_t hist_finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, int
         if (!collapses(h, l2.first, l2.second, levels)) fallback = l2, to = "l2";
       }
       char msg[256];
-      std::snprintf(msg, sizeof msg,
-                    "%s range [%.6g, %.6g] puts %.0f%% of the values in one quantization step; using %s [%.6g, %.6g]",
-                    method_name(s->method), r.first, r.second, 100 * top_step_share(h, r.first, r.second, levels), to,
-                    fallback.first, fallback.second);
+      if (collapsed)
+        std::snprintf(msg, sizeof msg,
+                      "%s range [%.6g, %.6g] puts %.0f%% of the values in one quantization step; using %s [%.6g, "
+                      "%.6g]",
+                      method_name(s->method), r.first, r.second, 100 * top_step_share(h, r.first, r.second, levels), to,
+                      fallback.first, fallback.second);
+      else
+        std::snprintf(msg, sizeof msg, "%s range [%.6g, %.6g] clips %.1f%% of the values; using %s [%.6g, %.6g]",
+                      method_name(s->method), r.first, r.second, 100 * clipped, to, fallback.first, fallback.second);
       host->log(ctx, LC_LOG_WARNING, msg);
       r = fallback;
     }
