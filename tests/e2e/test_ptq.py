@@ -12,7 +12,7 @@ asserts 0.5 point (50 images) so that it is stable across torch builds, and also
 98% of the individual predictions agree with float. A broken scale or zero point costs tens of
 points, a clipped range several.
 
-Usage: test_ptq.py CLI
+Usage: test_ptq.py CLI [ABI_PLUGIN_ROOT]   (the test plugins of tests/abi: third-party algorithms)
 """
 import atexit
 import gzip
@@ -31,6 +31,7 @@ import oracle
 import runner
 
 CLI = sys.argv[1]
+ABI_PLUGINS = sys.argv[2] if len(sys.argv) > 2 else None
 TMP = tempfile.mkdtemp(prefix="litecast-ptq-")
 atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 FASHION = "/usr/share/datasets/fashion-mnist/"
@@ -178,5 +179,176 @@ def test_outputs_close_to_float():
     assert err.mean() < 0.01 and np.percentile(err, 99) < 0.1, "int8 probabilities far from float"
 
 
+class TwoInputs(nn.Module):
+    """An image and a vector: conv + BN + ReLU, global mean, concatenated with a linear branch."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.lin = nn.Linear(4, 8)
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x, v):
+        a = self.conv(x).mean((2, 3))
+        return self.head(torch.cat([a, torch.relu(self.lin(v))], 1))
+
+
+class WithFloatOp(nn.Module):
+    """EXP has no int8 kernel in TFLite: it stays float between DEQUANTIZE and QUANTIZE, the
+    convolutions around it int8."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 4, 1)
+
+    def forward(self, x):
+        return self.b(torch.exp(-torch.relu(self.a(x))))
+
+
+def traced(model, *inputs):
+    torch.manual_seed(0)
+    path = tmp(type(model).__name__ + ".pt")
+    with torch.no_grad():
+        torch.jit.trace(model.eval(), inputs).save(path)
+    return path
+
+
+def check_close(path, model, inputs, what, steps=3.0):
+    """LiteRT's output within `steps` output quantization steps of float PyTorch, on average
+    well within one."""
+    with torch.no_grad():
+        want = model(*inputs).numpy()
+    got = oracle.run_litert(path, list(inputs))[0]
+    it = oracle.Interpreter(model_path=path)
+    step = max(t["quantization"][0] for t in it.get_tensor_details()
+               if t["dtype"] == np.int8 and t["name"].split("/")[0] == it.get_output_details()[0]["name"])
+    err = np.abs(got - want) / step
+    print(f"{what}: output error in steps of {step:.4g}: mean {err.mean():.3f}, max {err.max():.2f}")
+    assert err.max() <= steps and err.mean() <= 1.0, f"{what}: int8 output far from float"
+
+
+def test_calibration_formats():
+    torch.manual_seed(1)
+    model = TwoInputs()
+    with torch.no_grad():
+        model.conv[1].running_var.uniform_(0.5, 2)
+        model.conv[1].running_mean.uniform_(-0.2, 0.2)
+    xs, vs = torch.randn(64, 3, 8, 8), torch.randn(64, 4)
+    pt = traced(model, xs[:1], vs[:1])
+    np.savez(tmp("two.npz"), xs.numpy(), vs.numpy())
+    torch.save((xs, vs), tmp("two.pt"))
+    os.makedirs(tmp("twodir"), exist_ok=True)
+    for i in range(0, 64, 16):  # a directory of .npz batches
+        np.savez_compressed(tmp(f"twodir/b{i:02d}.npz"), xs[i:i + 16].numpy(), vs[i:i + 16].numpy())
+    test_in = (torch.randn(1, 3, 8, 8), torch.randn(1, 4))
+    sizes = {}
+    for data in ("two.npz", "two.pt", "twodir"):
+        out = tmp(f"two_{data.replace('.', '_')}.tflite")
+        summary = json.loads(quantize(pt, out, tmp(data), "--algorithm", "minmax").stdout)
+        assert summary["samples"] == 64, f"{data}: {summary['samples']} samples read, 64 given"
+        assert not summary["float_operators"], f"{data}: float operators {summary['float_operators']}"
+        check_close(out, model, test_in, f"two inputs, {data}")
+        sizes[data] = open(out, "rb").read()
+    assert sizes["two.npz"] == sizes["two.pt"] == sizes["twodir"], "the same data in three formats, three models"
+    # --calibration-samples and an explicit --input-shape (batch 4: 16 batches, or 2 of them).
+    out = tmp("two_b4.tflite")
+    s = json.loads(quantize(pt, out, tmp("two.pt"), "--input-shape", "4,3,8,8", "--input-shape", "4,4",
+                            "--calibration-samples", "10").stdout)
+    assert s["samples"] == 8 and s["dropped_samples"] == 2, s
+
+
+def test_float_fallback():
+    torch.manual_seed(2)
+    model = WithFloatOp()
+    pt = traced(model, torch.randn(1, 3, 8, 8))
+    np.save(tmp("fb.npy"), torch.randn(32, 3, 8, 8).numpy())
+    out = tmp("fb.tflite")
+    summary = json.loads(quantize(pt, out, tmp("fb.npy")).stdout)
+    # -relu(x) is NEG, which has no int8 kernel in fold_qdq's table either.
+    assert summary["float_operators"] == {"EXP": 1, "NEG": 1}, summary["float_operators"]
+    hist = summary["operator_histogram"]
+    assert hist.get("CONV_2D") == 2 and "EXP" in hist, hist
+    check_close(out, model, (torch.randn(1, 3, 8, 8),), "float EXP between int8 convolutions")
+
+
+def test_integer_io():
+    s = trained()
+    out = tmp("cnn_io.tflite")
+    quantize(s["pt"], out, s["calib"], "--fuse-quant-dequant", "--algorithm", "minmax")
+    it = oracle.Interpreter(model_path=out)
+    assert it.get_input_details()[0]["dtype"] == np.int8 and it.get_output_details()[0]["dtype"] == np.int8
+    assert "QUANTIZE" not in [o["op_name"] for o in it._get_ops_details()][:1]
+
+
+def test_third_party_algorithm():
+    if not ABI_PLUGINS:
+        print("skipped: no ABI test plugin directory given")
+        return
+    s = trained()
+    out = tmp("cnn_absmax.tflite")
+    quantize(s["pt"], out, s["calib"], "--algorithm", "absmax", "--plugin-dir", os.path.join(ABI_PLUGINS, "ptq_absmax"))
+    acc = float((litert_outputs(out, s["xte"][:2000]).argmax(1) == s["yte"][:2000]).mean())
+    ref = float((s["probs"][:2000].argmax(1) == s["yte"][:2000]).mean())
+    print(f"absmax (a C plugin): accuracy {acc:.4f}, float {ref:.4f} on 2000 images")
+    assert abs(acc - ref) < 0.02
+
+
+def expect_error(args, data, *patterns, model=None):
+    s = trained()
+    out = tmp("bad.tflite")
+    r = quantize(model or s["pt"], out, data, *args, check=False)
+    err = r.stderr.strip()
+    assert r.returncode != 0, f"{data}: exit code 0"
+    assert len(err.splitlines()) == 1, f"{data}: not one line: {err!r}"
+    assert "Traceback" not in err and "c10::" not in err, err
+    for p in patterns:
+        assert p in err, f"{data}: {p!r} not in {err!r}"
+    assert not os.path.exists(out), "an output file was left behind"
+    print(f"  {err}")
+
+
+def test_bad_input():
+    s = trained()
+    os.makedirs(tmp("empty"), exist_ok=True)
+    expect_error([], tmp("empty"), "empty", "no .npy")
+    expect_error([], tmp("missing.npy"), "missing.npy", "no such")
+    good = np.load(s["calib"])
+    with open(s["calib"], "rb") as f:
+        raw = f.read()
+    with open(tmp("truncated.npy"), "wb") as f:
+        f.write(raw[:len(raw) // 2])
+    expect_error([], tmp("truncated.npy"), "truncated.npy", "truncated")
+    with open(tmp("junk.npz"), "wb") as f:
+        f.write(b"not a zip file at all")
+    expect_error([], tmp("junk.npz"), "junk.npz", ".npz")
+    bad = good[:8].copy()
+    bad[3, 0, 5, 5] = np.nan
+    np.save(tmp("nan.npy"), bad)
+    expect_error([], tmp("nan.npy"), "nan.npy", "NaN")
+    side = good.shape[-1]
+    np.save(tmp("shape.npy"), good[:8, :, :side - 2, :side - 2])
+    expect_error(["--input-shape", f"1,1,{side},{side}"], tmp("shape.npy"), "shape.npy", "--input-shape")
+    np.save(tmp("shape2.npy"), good[:8, :, :side - 2, :side - 2])
+    expect_error([], tmp("shape2.npy"), "cnn.pt")  # no --input-shape: the model itself refuses
+    np.save(tmp("complex.npy"), good[:4].astype(np.complex64))
+    expect_error([], tmp("complex.npy"), "complex.npy", "dtype")
+    np.savez(tmp("twoarrays.npz"), good[:4], good[:4])
+    expect_error([], tmp("twoarrays.npz"), "twoarrays.npz", "2 arrays", "1 input")
+    expect_error(["--algorithm", "nope"], s["calib"], "--algorithm nope", "minmax")
+    expect_error(["--percentile", "120", "--algorithm", "percentile"], s["calib"], "--percentile")
+    if ABI_PLUGINS:
+        expect_error(["--algorithm", "bad_range", "--plugin-dir", os.path.join(ABI_PLUGINS, "ptq_bad_range")],
+                     s["calib"], "bad_range", "test.ptq-bad-range", "not a range", "tensor")
+        expect_error(["--algorithm", "nan_range", "--plugin-dir", os.path.join(ABI_PLUGINS, "ptq_nan_range")],
+                     s["calib"], "nan_range", "test.ptq-nan-range", "nan")
+    # The user's input is never overwritten.
+    r = subprocess.run([CLI, "quantize", s["pt"], "-o", s["calib"], "--calibration-data", s["calib"]],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and np.array_equal(np.load(s["calib"]), good), r.stderr
+
+
 if __name__ == "__main__":
-    sys.exit(runner.run("ptq", [test_real_data_accuracy, test_outputs_close_to_float]))
+    TESTS = [test_real_data_accuracy, test_outputs_close_to_float, test_calibration_formats, test_float_fallback,
+             test_integer_io, test_third_party_algorithm, test_bad_input]
+    only = os.environ.get("PTQ_TESTS")  # a comma-separated subset, while debugging
+    sys.exit(runner.run("ptq", [t for t in TESTS if not only or t.__name__ in only.split(",")]))

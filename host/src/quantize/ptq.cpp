@@ -172,7 +172,8 @@ int64_t numel_of(const std::vector<int32_t>& shape) {
 
 // TFLite tensor name -> the TorchScript value it holds (up to layout), for the float
 // activations of a translated model: tensors named after a value, and those connected to one
-// through data-permuting ops. Names used by more than one activation are left out.
+// through data-permuting ops. (A name can appear twice: a model output's NHWC twin keeps the
+// value's name; both hold the value.)
 std::map<std::string, std::string> value_aliases(const Model& m,
                                                  const std::unordered_map<std::string, torch::jit::Value*>& values) {
   std::map<std::string, int> uses;
@@ -185,7 +186,7 @@ std::map<std::string, std::string> value_aliases(const Model& m,
     if (activation(static_cast<int32_t>(t))) uses[m.tensors[t].name]++;
   std::map<std::string, std::string> out;
   for (const auto& [name, n] : uses)
-    if (n == 1 && values.count(name)) out[name] = name;
+    if (values.count(name)) out[name] = name;
   for (bool changed = true; changed;) {
     changed = false;
     for (const Operator& op : m.operators) {
@@ -195,7 +196,6 @@ std::map<std::string, std::string> value_aliases(const Model& m,
       const int32_t a = op.inputs[0], b = op.outputs[0];
       if (!activation(a) || !activation(b)) continue;
       const std::string &na = m.tensors[static_cast<size_t>(a)].name, &nb = m.tensors[static_cast<size_t>(b)].name;
-      if (uses[na] != 1 || uses[nb] != 1) continue;
       auto ia = out.find(na), ib = out.find(nb);
       if (ia != out.end() && ib == out.end()) {
         out[nb] = ia->second;
