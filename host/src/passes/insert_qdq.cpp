@@ -44,6 +44,7 @@ bool keeps_input_quantization(int32_t code) {
     case LC_OP_TILE:
     case LC_OP_BROADCAST_TO:
     case LC_OP_PAD:
+    case LC_OP_PADV2:
     case LC_OP_MIRROR_PAD:
     case LC_OP_MAX_POOL_2D:
     case LC_OP_REDUCE_MAX:

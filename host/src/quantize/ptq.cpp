@@ -23,6 +23,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <set>
 #include <unordered_map>
@@ -239,12 +241,20 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
   // The calibration graph: the frozen graph with every value that a float activation of the
   // TFLite model holds as an extra output.
   std::shared_ptr<torch::jit::Graph> cg = fg.imported.graph->copy();
+  // Keyed by the original graph's names: values without a debug name print as their unique
+  // number, which the copy does not keep. The copy has the same nodes in the same order.
   std::unordered_map<std::string, torch::jit::Value*> by_name;
-  for (torch::jit::Value* v : cg->inputs())
-    if (v->type()->kind() == c10::TypeKind::TensorType) by_name[v->debugName()] = v;
-  for (torch::jit::Node* n : cg->nodes())
-    for (torch::jit::Value* v : n->outputs())
-      if (v->type()->kind() == c10::TypeKind::TensorType) by_name[v->debugName()] = v;
+  {
+    const torch::jit::Graph& og = *fg.imported.graph;
+    auto tensor = [](const torch::jit::Value* v) { return v->type()->kind() == c10::TypeKind::TensorType; };
+    for (size_t i = 0; i < og.inputs().size(); ++i)
+      if (tensor(og.inputs()[i])) by_name[og.inputs()[i]->debugName()] = cg->inputs()[i];
+    auto on = og.nodes().begin();
+    auto cn = cg->nodes().begin();
+    for (; on != og.nodes().end() && cn != cg->nodes().end(); ++on, ++cn)
+      for (size_t i = 0; i < on->outputs().size() && i < cn->outputs().size(); ++i)
+        if (tensor(on->outputs()[i])) by_name[on->outputs()[i]->debugName()] = cn->outputs()[i];
+  }
   // Tensors named after a value hold it; so do the tensors a layout op (TRANSPOSE, RESHAPE, ...)
   // connects them to, which the layout pass may later keep instead (NHWC twins of NCHW values).
   const std::map<std::string, std::string> holds = value_aliases(m, by_name);
@@ -308,6 +318,9 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
           const c10::IValue& v = stack.at(o.output);
           if (v.isTensor() && at::isFloatingType(v.toTensor().scalar_type()) && v.toTensor().numel() == o.numel)
             cal.add(o);
+          else if (std::getenv("LITECAST_PTQ_DEBUG"))
+            std::fprintf(stderr, "ptq: %s not observed (%s, %lld elements in the .tflite)\n", o.name.c_str(),
+                         v.tagKind().c_str(), static_cast<long long>(o.numel));
         }
         first = false;
       }
@@ -319,8 +332,12 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   std::map<std::string, Quantization> activations;
+  const bool debug = std::getenv("LITECAST_PTQ_DEBUG") != nullptr;
   for (const auto& [value, r] : cal.ranges(-128, 127))
-    for (const std::string& t : tensors_of[value]) activations[t] = int8_of(r.first, r.second);
+    for (const std::string& t : tensors_of[value]) {
+      activations[t] = int8_of(r.first, r.second);
+      if (debug) std::fprintf(stderr, "ptq: %s holds %s: [%g, %g]\n", t.c_str(), value.c_str(), r.first, r.second);
+    }
 
   {
     passes::ModelGraph g(m);
