@@ -180,11 +180,13 @@ def test_outputs_close_to_float():
 
 
 class TwoInputs(nn.Module):
-    """An image and a vector: conv + BN + ReLU, global mean, concatenated with a linear branch."""
+    """An image and a vector: conv + BN + ReLU, a padded max pool (PADV2 with the lowest value),
+    global mean, concatenated with a linear branch."""
 
     def __init__(self):
         super().__init__()
-        self.conv = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.conv = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                                  nn.MaxPool2d(3, stride=1, padding=1))
         self.lin = nn.Linear(4, 8)
         self.head = nn.Linear(16, 5)
 
