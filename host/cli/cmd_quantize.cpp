@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 
 namespace litecast::cli {
@@ -40,7 +42,7 @@ class Progress {
 
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
-  std::string input, output, target, io_type, percentile;
+  std::string input, output, target, io_type, percentile, report;
   std::vector<std::string> shapes, in_transpose, out_transpose;
   bool no_nchw = false, fuse = false, quiet = false, json = false;
   QuantizeOptions q;
@@ -62,6 +64,8 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(
       "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(
       "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "report", po::value(&report),
+      "write a per-layer JSON report: each activation's int8 SQNR and cosine similarity, worst first")(
       "quiet,q", po::bool_switch(&quiet), "no progress and no summary")("json", po::bool_switch(&json),
                                                                         "print the result summary as JSON");
   plugin_opts.add_to(desc);
@@ -72,6 +76,8 @@ int cmd_quantize(const std::vector<std::string>& args) {
              desc, pos, vm))
     return kExitOk;
   refuse_overwrite("quantize", output, {input, q.calibration_data});
+  refuse_overwrite("quantize", report, {input, q.calibration_data, output});
+  q.report = !report.empty();
   ConvertOptions& o = q.convert;
   o.nchw_transpose = !no_nchw;
   for (const std::string& s : shapes) o.input_shapes.push_back(parse_shape(s, "--input-shape"));
@@ -99,6 +105,33 @@ int cmd_quantize(const std::vector<std::string>& args) {
   plugin_opts.load(reg);
   QuantizeStats stats;
   Model m = quantize(input, q, reg, &stats);
+  if (!report.empty()) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const QuantizeStats::Layer& l : stats.layers)
+      layers.push_back({{"module", l.module},
+                        {"tensor", l.tensor},
+                        {"op", l.op},
+                        {"range", {l.lo, l.hi}},
+                        {"sqnr_db", l.sqnr_db},
+                        {"cosine", l.cosine}});
+    const nlohmann::json j = {{"model", input},
+                              {"algorithm", q.algorithm},
+                              {"samples", stats.samples},
+                              {"measure",
+                               "each activation against its own int8 quantization (range error only) over the "
+                               "calibration data"},
+                              {"layers", layers}};
+    const std::string tmp = fmt::format("{}.tmp-{}", report, ::getpid());
+    {
+      std::ofstream f(tmp);
+      f << j.dump(2) << "\n";
+      if (!f) {
+        std::filesystem::remove(tmp);
+        throw Error(fmt::format("{}: cannot write the report", report));
+      }
+    }
+    std::filesystem::rename(tmp, report);
+  }
   write_tflite_file(m, output);
   if (!quiet && !json)
     for (const std::string& msg : stats.messages) std::cerr << "note: " << msg << "\n";

@@ -295,6 +295,24 @@ def test_third_party_algorithm():
     assert abs(acc - ref) < 0.02
 
 
+def test_report():
+    """--report: every observed activation, worst SQNR first, keyed by module name; a minmax
+    range never clips, so its error is rounding only: SQNR of an 8-bit grid, > 20 dB."""
+    s = trained()
+    rep = tmp("report.json")
+    quantize(s["pt"], tmp("cnn_rep.tflite"), s["calib"], "--algorithm", "minmax", "--report", rep)
+    with open(rep) as f:
+        layers = json.load(f)["layers"]
+    sq = [l["sqnr_db"] for l in layers]
+    assert sq == sorted(sq), "not worst first"
+    modules = {l["module"] for l in layers}
+    for m in ("stem.2", "down.2", "dw.2", "pw", "fc2"):  # the module whose output TFLite computes
+        assert m in modules, f"module {m} missing from the report: {sorted(modules)}"
+    assert min(sq) > 20 and all(l["cosine"] > 0.99 for l in layers), layers[0]
+    print(f"report: {len(layers)} activations, worst {layers[0]['module'] or layers[0]['tensor']} "
+          f"{layers[0]['sqnr_db']:.1f} dB")
+
+
 def expect_error(args, data, *patterns, model=None):
     s = trained()
     out = tmp("bad.tflite")
@@ -351,6 +369,6 @@ def test_bad_input():
 
 if __name__ == "__main__":
     TESTS = [test_real_data_accuracy, test_outputs_close_to_float, test_calibration_formats, test_float_fallback,
-             test_integer_io, test_third_party_algorithm, test_bad_input]
+             test_integer_io, test_third_party_algorithm, test_report, test_bad_input]
     only = os.environ.get("PTQ_TESTS")  # a comma-separated subset, while debugging
     sys.exit(runner.run("ptq", [t for t in TESTS if not only or t.__name__ in only.split(",")]))

@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -331,13 +332,65 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
+  const std::map<std::string, std::pair<double, double>> ranges = cal.ranges(-128, 127);
   std::map<std::string, Quantization> activations;
   const bool debug = std::getenv("LITECAST_PTQ_DEBUG") != nullptr;
-  for (const auto& [value, r] : cal.ranges(-128, 127))
+  for (const auto& [value, r] : ranges)
     for (const std::string& t : tensors_of[value]) {
       activations[t] = int8_of(r.first, r.second);
       if (debug) std::fprintf(stderr, "ptq: %s holds %s: [%g, %g]\n", t.c_str(), value.c_str(), r.first, r.second);
     }
+
+  if (options.report && stats) {
+    // Second pass: each observed value against its own int8 quantization.
+    struct Sums {
+      double signal = 0, error = 0, dot = 0, qq = 0;
+    };
+    std::map<std::string, Sums> sums;
+    std::map<std::string, size_t> output_of;
+    for (const Observer& o : observers) output_of[o.name] = o.output;
+    c10::InferenceMode inference;
+    torch::jit::Code code(cg, "report");
+    for (const std::vector<at::Tensor>& batch : data.batches) {
+      torch::jit::Stack stack;
+      stack.emplace_back(fg.imported.module._ivalue());
+      for (const at::Tensor& t : batch) stack.emplace_back(t);
+      torch::jit::InterpreterState(code).run(stack);
+      for (const auto& [value, r] : ranges) {
+        const Quantization q = int8_of(r.first, r.second);
+        at::Tensor x = stack.at(output_of.at(value)).toTensor().to(at::kDouble);
+        const double scale = q.scales[0], zp = static_cast<double>(q.zero_points[0]);
+        at::Tensor d = ((at::round(x / scale) + zp).clamp(-128, 127) - zp) * scale;
+        Sums& su = sums[value];
+        su.signal += (x * x).sum().item<double>();
+        su.error += ((x - d) * (x - d)).sum().item<double>();
+        su.dot += (x * d).sum().item<double>();
+        su.qq += (d * d).sum().item<double>();
+      }
+    }
+    std::unordered_map<std::string, const torch::jit::Node*> producer;
+    for (const torch::jit::Node* n : fg.imported.graph->nodes())
+      for (const torch::jit::Value* v : n->outputs()) producer[v->debugName()] = n;
+    for (const auto& [value, su] : sums) {
+      QuantizeStats::Layer l;
+      l.tensor = value;
+      l.lo = ranges.at(value).first;
+      l.hi = ranges.at(value).second;
+      l.sqnr_db = su.error > 0 ? 10 * std::log10(su.signal / su.error) : 999.0;
+      l.cosine = su.signal > 0 && su.qq > 0 ? su.dot / std::sqrt(su.signal * su.qq) : 1.0;
+      if (auto it = producer.find(value); it != producer.end()) {
+        l.op = it->second->kind().toQualString();
+        if (auto cs = it->second->callstack()) {
+          for (const auto& entry : (*cs)->vec())
+            if (const auto& info = std::get<2>(entry); info && !info->instance_name().empty())
+              l.module += (l.module.empty() ? "" : ".") + info->instance_name();
+        }
+      }
+      stats->layers.push_back(l);
+    }
+    std::sort(stats->layers.begin(), stats->layers.end(),
+              [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; });
+  }
 
   {
     passes::ModelGraph g(m);

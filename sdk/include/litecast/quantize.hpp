@@ -27,6 +27,8 @@ struct QuantizeOptions {
   std::string algorithm = "l2";
   // Weights of CONV_2D / DEPTHWISE_CONV_2D: one scale per output channel (default) or per tensor.
   bool per_tensor = false;
+  // Fill QuantizeStats::layers (a second pass over the calibration data).
+  bool report = false;
   // Called after every calibration batch: (batches done, batches in all).
   std::function<void(size_t, size_t)> progress;
 };
@@ -42,6 +44,18 @@ struct QuantizeStats {
   // Operators that stay float (no int8 kernel, or no range for their tensors), by op name.
   std::map<std::string, size_t> float_ops;
   std::vector<std::string> messages;  // what the algorithm said (fallbacks), one per line
+  // With QuantizeOptions::report: per observed activation, the error of its int8 quantization
+  // alone (the value quantized with its range and dequantized, against the float value, over
+  // the calibration data; not accumulated through the int8 layers before it), worst first.
+  struct Layer {
+    std::string module;  // PyTorch module path of the op computing it ("features.3.conv.0"), or ""
+    std::string tensor;  // the TorchScript value
+    std::string op;      // "aten::relu"
+    double lo = 0, hi = 0;
+    double sqnr_db = 0;  // 10 log10(signal power / error power)
+    double cosine = 0;
+  };
+  std::vector<Layer> layers;
 };
 
 // Quantizes; throws litecast::Error (naming the file, tensor or plugin) on any failure.
