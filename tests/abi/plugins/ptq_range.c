@@ -50,8 +50,8 @@ static int32_t observe(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, co
   return LC_OK;
 }
 
-static int32_t finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, int32_t qmin, int32_t qmax,
-                        double* lo, double* hi) {
+static int32_t finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, int32_t qmin, int32_t qmax, double* lo,
+                        double* hi) {
   state_t* s = (state_t*)state;
   (void)ctx;
   (void)host;
@@ -70,18 +70,20 @@ static int32_t finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, i
   return LC_OK;
 }
 
-static void destroy(void* state) { free(state); }
+static void destroy(void* state) {
+  free(state);
+}
 
-static const lc_ptq_algorithm_t kAlgorithm = {sizeof(lc_ptq_algorithm_t), "symmetric range of the largest magnitude",
-                                              create, observe, finalize, destroy, NULL};
+static const lc_ptq_algorithm_t kAlgorithm = {
+    sizeof(lc_ptq_algorithm_t), "symmetric range of the largest magnitude", create, observe, finalize, destroy, NULL};
 
 static int32_t init(const lc_host_api_t* host, lc_ctx_t* ctx) {
   return host->register_interface(ctx, LC_PTQ_ALGORITHM_V1, ALGORITHM, &kAlgorithm);
 }
 
 static const lc_plugin_descriptor_t kDescriptor = {
-    sizeof(lc_plugin_descriptor_t), LC_ABI_MAJOR, LC_ABI_MINOR, PLUGIN_ID, "1.0.0",
-    "test: a PTQ range algorithm in C", init, NULL};
+    sizeof(lc_plugin_descriptor_t),     LC_ABI_MAJOR, LC_ABI_MINOR, PLUGIN_ID, "1.0.0",
+    "test: a PTQ range algorithm in C", init,         NULL};
 
 LC_EXPORT const lc_plugin_descriptor_t* litecast_plugin_entry_v1(uint32_t host_major, uint32_t host_minor) {
   (void)host_minor;
