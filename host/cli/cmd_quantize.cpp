@@ -59,7 +59,7 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "input-shape", po::value(&shapes)->composing(),
       "shape of an input, e.g. 1,3,224,224 (one per input; default: from the data, batch 1)")(
       "per-tensor", po::bool_switch(&q.per_tensor), "one weight scale per tensor (default: per output channel)")(
-      "quantize-target-type", po::value(&target), "int8 (default) or uint8 (legacy asymmetric, per-tensor weights)")(
+      "quantize-target-type", po::value(&target), "int8 (default) or uint8 (legacy asymmetric; weights per tensor)")(
       "fuse-quant-dequant", po::bool_switch(&fuse),
       "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(
       "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(

@@ -397,7 +397,7 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
     auto add = [&](const char* pass, const passes::PassResult& res) {
       for (const auto& [k, v] : res.counters) counters[fmt::format("{}.{}", pass, k)] += v;
     };
-    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor));
+    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8));
     add("fold_qdq", passes::fold_qdq(g));
     add("drop_float_qdq", passes::drop_float_qdq(g));
   }

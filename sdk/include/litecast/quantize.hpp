@@ -25,7 +25,8 @@ struct QuantizeOptions {
   size_t calibration_samples = 0;  // 0: all
   // A "litecast.ptq-algorithm/1" implementation by name: minmax, percentile, l2, kl, or a plugin's.
   std::string algorithm = "l2";
-  // Weights of CONV_2D / DEPTHWISE_CONV_2D: one scale per output channel (default) or per tensor.
+  // Weights of CONV_2D / DEPTHWISE_CONV_2D: one scale per output channel (default) or per tensor
+  // (always with the uint8 target type: its kernels take per-tensor weights only).
   bool per_tensor = false;
   // Fill QuantizeStats::layers (a second pass over the calibration data).
   bool report = false;
