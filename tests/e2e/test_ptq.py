@@ -280,6 +280,13 @@ def test_integer_io():
     it = oracle.Interpreter(model_path=out)
     assert it.get_input_details()[0]["dtype"] == np.int8 and it.get_output_details()[0]["dtype"] == np.int8
     assert "QUANTIZE" not in [o["op_name"] for o in it._get_ops_details()][:1]
+    # The legacy uint8 scheme: per-tensor weights implied; predictions as int8's.
+    u8 = tmp("cnn_u8.tflite")
+    quantize(s["pt"], u8, s["calib"], "--quantize-target-type", "uint8", "--algorithm", "minmax")
+    types = {t["dtype"] for t in oracle.Interpreter(model_path=u8).get_tensor_details()}
+    assert np.uint8 in types and np.int8 not in types, types
+    agree = float((litert_outputs(u8, s["xte"][:500]).argmax(1) == s["probs"][:500].argmax(1)).mean())
+    assert agree >= AGREEMENT, f"uint8: {agree:.3f} of the predictions agree with float"
 
 
 def test_third_party_algorithm():
