@@ -48,6 +48,7 @@ int cmd_lstm_states(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_export_debug(const std::vector<std::string>& args);
 int cmd_prune(const std::vector<std::string>& args);
+int cmd_quantize(const std::vector<std::string>& args);
 
 }  // namespace litecast::cli
 

@@ -35,6 +35,7 @@ const std::map<std::string, Command>& commands() {
       {"lstm-states", {&cmd_lstm_states, "list the state variables of a .tflite's fused LSTM/RNN ops (streaming)"}},
       {"ops", {&cmd_ops, "list which TorchScript ops the loaded plugins translate"}},
       {"plugins", {&cmd_plugins, "list the loaded plugins and what each provides"}},
+      {"quantize", {&cmd_quantize, "post-training quantization: a float model and calibration data -> int8 TFLite"}},
       {"prune", {&cmd_prune, "prune channels of a TorchScript model (one-shot, structured) for fine-tuning"}},
   };
   return c;

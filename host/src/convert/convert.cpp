@@ -2,6 +2,7 @@
 #include <litecast/convert_module.hpp>
 #include <litecast/error.hpp>
 
+#include "convert/float_graph.hpp"
 #include "convert/translation.hpp"
 #include "graph/control_flow.hpp"
 #include "graph/example_file.hpp"
@@ -304,6 +305,37 @@ ModelIo describe_io(const std::string& path, const ConvertOptions& options, cons
 std::string dump_graph(const std::string& path) {
   graph::ImportedGraph g = graph::import_torchscript(path);
   return g.graph->toString();
+}
+
+}  // namespace litecast
+
+namespace litecast {
+
+FloatGraph convert_float_graph(const std::string& path, const ConvertOptions& options, const PluginRegistry& plugins,
+                               const std::vector<at::Tensor>& example_values) {
+  FloatGraph out;
+  out.imported = graph::import_torchscript(path);
+  graph::ImportedGraph& g = out.imported;
+  if (example_values.size() != g.inputs.size())
+    throw Error(fmt::format("{}: the model has {} input{} and the calibration data {} tensor{} per sample", path,
+                            g.inputs.size(), g.inputs.size() == 1 ? "" : "s", example_values.size(),
+                            example_values.size() == 1 ? "" : "s"));
+  std::vector<graph::ExampleInput> inputs;
+  for (size_t i = 0; i < g.inputs.size(); ++i) {
+    if (g.inputs[i]->type()->kind() != c10::TypeKind::TensorType)
+      throw Error(fmt::format("{}: input {} ('{}') is a {}, not a tensor; only tensor inputs are supported", path, i,
+                              g.inputs[i]->debugName(), g.inputs[i]->type()->str()));
+    inputs.push_back({example_values[i].sizes().vec(), example_values[i].scalar_type()});
+  }
+  try {
+    graph::resolve_control_flow(g, inputs);
+    graph::ValueRecords records(*g.graph, g.inputs, inputs, example_values);
+    Translation tr(g, records, plugins, options);
+    out.model = tr.run();
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
+  }
+  return out;
 }
 
 }  // namespace litecast

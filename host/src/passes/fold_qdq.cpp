@@ -56,6 +56,7 @@ const Kernel kKernels[] = {
     {LC_OP_RESHAPE, Out::kSameAsInput},
     {LC_OP_TRANSPOSE, Out::kSameAsInput},
     {LC_OP_PAD, Out::kSameAsInput},
+    {LC_OP_PADV2, Out::kSameAsInput},
     {LC_OP_MIRROR_PAD, Out::kSameAsInput},
     {LC_OP_SQUEEZE, Out::kSameAsInput},
     {LC_OP_EXPAND_DIMS, Out::kSameAsInput},
@@ -85,7 +86,9 @@ const Kernel kKernels[] = {
 };
 
 // Ops that only select, repeat or move values (a max of values is one of them): they commute
-// exactly with DEQUANTIZE. PAD pads int8 with the zero point, i.e. with 0.0.
+// exactly with DEQUANTIZE. PAD pads int8 with the zero point, i.e. with 0.0; PADV2 with its
+// constant on the input's grid (a max pool's -inf padding becomes the lowest int8 value, which
+// selects the same maxima).
 bool moves_data_only(int32_t code) {
   switch (code) {
     case LC_OP_RESHAPE:
@@ -100,6 +103,7 @@ bool moves_data_only(int32_t code) {
     case LC_OP_TILE:
     case LC_OP_BROADCAST_TO:
     case LC_OP_PAD:
+    case LC_OP_PADV2:
     case LC_OP_MIRROR_PAD:
     case LC_OP_MAX_POOL_2D:
     case LC_OP_REDUCE_MAX:

@@ -53,6 +53,20 @@ QuantizedRewrites quantized_rewrites(const std::map<std::string, std::string>& o
 // Runs them in order (fold, target type, model I/O, I/O type); returns the counters by "pass.counter".
 std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewrites& r);
 
+// Post-training quantization, the step before fold_qdq: every float activation named in
+// `activations` (by tensor name; the calibrated int8 quantization) gets a QUANTIZE + DEQUANTIZE
+// after it, the float weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED /
+// TRANSPOSE_CONV become symmetric int8 constants (one scale per output channel for the
+// convolutions unless `per_tensor`) read through DEQUANTIZE. Outputs of ops whose int8 kernel
+// keeps its input's quantization (RESHAPE, MAX_POOL_2D, ...) get none: fold_qdq carries it
+// over; outputs of ops with a fixed int8 output range (LOGISTIC, SOFTMAX, TANH) get that range.
+// fold_qdq then makes int8 kernels of what it can; the rest stays float between them.
+PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor);
+
+// After fold_qdq on a graph from insert_qdq: QUANTIZE -> DEQUANTIZE pairs left between two float
+// ops (neither could become an int8 kernel) go, so those ops compute in float as before.
+PassResult drop_float_qdq(ModelGraph& g);
+
 // Affine quantization helpers shared by the passes above.
 int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, int32_t qmax);
 

@@ -1,0 +1,167 @@
+// `litecast quantize model.pt -o model.tflite --calibration-data PATH`: post-training
+// quantization. Option names follow TinyNeuralNetwork's PostQuantizer and converter.
+#include "cli.hpp"
+#include "util/output_file.hpp"
+
+#include <litecast/convert.hpp>
+#include <litecast/error.hpp>
+#include <litecast/quantize.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace litecast::cli {
+
+namespace {
+
+// "calibrating 12/100 batches  35.1/s  ETA 2s" on one line of a terminal.
+class Progress {
+ public:
+  explicit Progress(bool on) : on_(on), start_(std::chrono::steady_clock::now()) {}
+  void operator()(size_t done, size_t total) {
+    if (!on_) return;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = s > 0 ? static_cast<double>(done) / s : 0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    std::cerr << fmt::format("\rcalibrating {}/{} batches  {:.1f}/s  ETA {:.0f}s   ", done, total, rate, eta);
+    if (done == total) std::cerr << "\n";
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+int cmd_quantize(const std::vector<std::string>& args) {
+  PluginOptions plugin_opts;
+  std::string input, output, target, io_type, percentile, report;
+  std::vector<std::string> shapes, in_transpose, out_transpose;
+  bool no_nchw = false, fuse = false, quiet = false, json = false;
+  QuantizeOptions q;
+  po::options_description desc("options");
+  desc.add_options()("model", po::value(&input)->required(), "the float TorchScript model (.pt)")(
+      "output,o", po::value(&output)->required(), "the .tflite to write")(
+      "calibration-data", po::value(&q.calibration_data)->required(),
+      "a .npy (one input), .npz (several) or .pt (torch.save: a tensor or tuple) file, or a directory of them; "
+      "each array a batch along dim 0")("calibration-samples", po::value(&q.calibration_samples),
+                                        "use at most this many samples (default: all)")(
+      "algorithm", po::value(&q.algorithm)->default_value("l2"),
+      "activation range algorithm: l2 (default, quantization MSE), kl (entropy), minmax, percentile, or a "
+      "plugin's")("percentile", po::value(&percentile), "--algorithm percentile: the percentile kept (default 99.99)")(
+      "input-shape", po::value(&shapes)->composing(),
+      "shape of an input, e.g. 1,3,224,224 (one per input; default: from the data, batch 1)")(
+      "per-tensor", po::bool_switch(&q.per_tensor), "one weight scale per tensor (default: per output channel)")(
+      "quantize-target-type", po::value(&target), "int8 (default) or uint8 (legacy asymmetric; weights per tensor)")(
+      "fuse-quant-dequant", po::bool_switch(&fuse),
+      "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(
+      "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(
+      "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "report", po::value(&report),
+      "write a per-layer JSON report: each activation's int8 SQNR and cosine similarity, worst first")(
+      "quiet,q", po::bool_switch(&quiet), "no progress and no summary")("json", po::bool_switch(&json),
+                                                                        "print the result summary as JSON");
+  plugin_opts.add_to(desc);
+  po::positional_options_description pos;
+  pos.add("model", 1);
+  po::variables_map vm;
+  if (!parse("quantize", "model.pt -o model.tflite --calibration-data PATH [--algorithm l2|kl|minmax|percentile]", args,
+             desc, pos, vm))
+    return kExitOk;
+  refuse_overwrite("quantize", output, {input, q.calibration_data});
+  refuse_overwrite("quantize", report, {input, q.calibration_data, output});
+  q.report = !report.empty();
+  ConvertOptions& o = q.convert;
+  o.nchw_transpose = !no_nchw;
+  for (const std::string& s : shapes) o.input_shapes.push_back(parse_shape(s, "--input-shape"));
+  if (!target.empty()) o.options["quantize_target_type"] = target;
+  if (!io_type.empty()) o.options["quantize_input_output_type"] = io_type;
+  if (fuse) o.options["fuse_quant_dequant"] = std::string(1, '1');
+  if (!percentile.empty()) {
+    double p = 0;
+    size_t used = 0;
+    try {
+      p = std::stod(percentile, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != percentile.size() || !(p > 50 && p <= 100))
+      throw Error(fmt::format("--percentile '{}': expected a number in (50, 100], e.g. 99.99", percentile));
+    if (q.algorithm != "percentile") throw Error("--percentile tunes --algorithm percentile; pass that too");
+    o.options["percentile"] = percentile;
+  }
+  o.warn = [](const std::string& m) { std::cerr << "warning: " << m << "\n"; };
+  Progress progress(!quiet && !json && isatty(STDERR_FILENO));
+  q.progress = [&](size_t done, size_t total) { progress(done, total); };
+
+  PluginRegistry reg;
+  plugin_opts.load(reg);
+  QuantizeStats stats;
+  Model m = quantize(input, q, reg, &stats);
+  if (!report.empty()) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const QuantizeStats::Layer& l : stats.layers)
+      layers.push_back({{"module", l.module},
+                        {"tensor", l.tensor},
+                        {"op", l.op},
+                        {"range", {l.lo, l.hi}},
+                        {"sqnr_db", l.sqnr_db},
+                        {"cosine", l.cosine}});
+    const nlohmann::json j = {{"model", input},
+                              {"algorithm", q.algorithm},
+                              {"samples", stats.samples},
+                              {"measure",
+                               "each activation against its own int8 quantization (range error only) over the "
+                               "calibration data"},
+                              {"layers", layers}};
+    util::TempOutput tmp(report);
+    {
+      std::ofstream f(tmp.path());
+      f << j.dump(2) << "\n";
+      if (!f) throw Error(fmt::format("{}: cannot write the report", report));
+    }
+    tmp.commit();
+  }
+  write_tflite_file(std::move(m), output, WriteOptions{});
+  if (!quiet && !json)
+    for (const std::string& msg : stats.messages) std::cerr << "note: " << msg << "\n";
+  if (json) {
+    std::cout << nlohmann::json{{"output", output},
+                                {"algorithm", q.algorithm},
+                                {"samples", stats.samples},
+                                {"dropped_samples", stats.dropped_samples},
+                                {"observed_tensors", stats.observed_tensors},
+                                {"calibration_seconds", stats.calibration_seconds},
+                                {"operators", stats.operators},
+                                {"tensors", stats.tensors},
+                                {"operator_histogram", stats.op_histogram},
+                                {"float_operators", stats.float_ops},
+                                {"messages", stats.messages}}
+                     .dump(2)
+              << "\n";
+  } else if (!quiet) {
+    std::string fl;
+    for (const auto& [op, n] : stats.float_ops) fl += fmt::format("{}{} x{}", fl.empty() ? "" : ", ", op, n);
+    std::cerr << fmt::format("wrote {} ({} operators; {} activations calibrated with {} on {} samples in {:.1f} s)\n",
+                             output, stats.operators, stats.observed_tensors, q.algorithm, stats.samples,
+                             stats.calibration_seconds);
+    if (stats.dropped_samples)
+      std::cerr << fmt::format("note: {} samples left over (fewer than one batch) were not used\n",
+                               stats.dropped_samples);
+    if (fl.empty())
+      std::cerr << "every operator runs in int8\n";
+    else
+      std::cerr << fmt::format("float operators: {}\n", fl);
+  }
+  return kExitOk;
+}
+
+}  // namespace litecast::cli
