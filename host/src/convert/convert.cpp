@@ -331,6 +331,7 @@ FloatGraph convert_float_graph(const std::string& path, const ConvertOptions& op
     graph::resolve_control_flow(g, inputs);
     graph::ValueRecords records(*g.graph, g.inputs, inputs, example_values);
     Translation tr(g, records, plugins, options);
+    tr.keep_weights();  // calibration runs this graph afterwards
     out.model = tr.run();
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", path, e.what()));

@@ -396,7 +396,7 @@ Model Translation::run() {
     for (const torch::jit::Value* o : n->outputs()) all_constant = all_constant && records_.at(o).constant;
     if (all_constant || structural(n)) continue;
     translate(n);
-    if (unsupported_.empty()) release_weights(n, last_use);
+    if (unsupported_.empty() && !keep_weights_) release_weights(n, last_use);
   }
   if (!unsupported_.empty()) {
     std::string list;

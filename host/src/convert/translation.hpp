@@ -62,6 +62,8 @@ class Translation {
   Translation(const graph::ImportedGraph& g, graph::ValueRecords& records, const PluginRegistry& plugins,
               const ConvertOptions& options);
   Model run();
+  // Leaves the weights in the graph (for callers that run the graph after translating it).
+  void keep_weights() { keep_weights_ = true; }
 
   // --- used by the host API during a call ---
   const graph::ValueRecords& records() const { return records_; }
@@ -90,6 +92,7 @@ class Translation {
 
   const graph::ImportedGraph& graph_;
   graph::ValueRecords& records_;
+  bool keep_weights_ = false;
   const PluginRegistry& plugins_;
   const ConvertOptions& options_;
   Model model_;
