@@ -1,5 +1,5 @@
 """The Python API beyond the fixtures: options by TinyNeuralNetwork's names, model kinds
-(nn.Module, ScriptModule, ScriptFunction), errors, inspect(), plugins(), prune(). Every
+(nn.Module, ScriptModule, ScriptFunction), errors, inspect(), plugins(), prune(), quantize(). Every
 conversion is run in LiteRT and compared with PyTorch. Runs under plain python (tests/e2e/runner.py)."""
 import os
 import sys
@@ -228,6 +228,35 @@ def test_prune():
         assert "sparsity" in str(e) and "\n" not in str(e), str(e)
     else:
         raise AssertionError("a sparsity of 1.5 was accepted")
+
+
+def test_quantize():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 8, 3),
+                      nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4)).eval()
+    calibration = torch.rand(48, 3, 16, 16)
+    r = litecast.quantize(m, calibration, path("q.tflite"), algorithm="minmax")
+    assert r["samples"] == 48, r
+    info = litecast.inspect(path("q.tflite"))
+    ops = info["operator_histogram"]
+    assert ops.get("CONV_2D") == 2 and ops.get("FULLY_CONNECTED") == 1, ops
+    assert info["inputs"][0]["dtype"] == "FLOAT32", info["inputs"]  # float I/O by default
+    assert ops.get("QUANTIZE") == 1 and ops.get("DEQUANTIZE") == 1, ops  # int8 between the edges
+    x = torch.rand(8, 3, 16, 16)
+    got = oracle.run_litert(path("q.tflite"), [x[:1]], nchw_transpose=True)[0]
+    with torch.no_grad():
+        want = m(x[:1]).numpy()
+    noise = float(((got - want) ** 2).mean())
+    signal = float((want ** 2).mean())
+    sqnr = 10 * torch.log10(torch.tensor(signal / max(noise, 1e-20))).item()
+    print(f"  int8 against float: SQNR {sqnr:.1f} dB (at least 15)")
+    assert sqnr >= 15, sqnr
+    try:
+        litecast.quantize(m, torch.full((4, 3, 16, 16), float("nan")), path("nan.tflite"))
+    except litecast.ToolError as e:
+        assert "\n" not in str(e) and not os.path.exists(path("nan.tflite")), str(e)
+    else:
+        raise AssertionError("NaN calibration data was accepted")
 
 
 if __name__ == "__main__":

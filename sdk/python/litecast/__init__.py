@@ -8,7 +8,7 @@ function; `dummy_input` a tensor or a tuple/list of tensors. The converter's opt
 TinyNeuralNetwork's parameter names. The conversion runs in this process, in litecast's C++
 engine, on the same LibTorch as this torch.
 
-Also: convert(), prune(), inspect(), plugins(); errors are litecast.Error subclasses
+Also: convert(), prune(), quantize(), inspect(), plugins(); errors are litecast.Error subclasses
 (ConversionError, ...) with a one-line message. See docs/python.md.
 """
 import importlib
@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 # Loaded on first use (PEP 562): the `litecast` command imports this package, and should not pay
 # for importing torch and the engine before it runs the native command.
 _LAZY = {"TFLiteConverter": "_convert", "convert": "_convert", "SUPPORTED_OPTIONS": "_convert",
-         "inspect": "_tools", "plugins": "_tools", "prune": "_tools"}
+         "inspect": "_tools", "plugins": "_tools", "prune": "_tools", "quantize": "_tools"}
 
 __all__ = ["Error", "ConversionError", "OptionError", "ToolError", "__version__", *_LAZY]
 

@@ -69,3 +69,53 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
         if write_config is not None:
             args += ["--write-config", os.fspath(write_config)]
         return _run("prune", args)
+
+
+def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_input=None, calibration_samples=None,
+             percentile=None, per_tensor=False, quantize_target_type=None, fuse_quant_dequant=False,
+             quantize_input_output_type=None, nchw_transpose=True, report=None):
+    """Post-training quantization to a fully int8 .tflite (`litecast quantize`, docs/quantization.md).
+
+    model: an nn.Module (traced in eval mode under no_grad), a torch.jit.ScriptModule, or the path
+    of a TorchScript file. calibration_data: the path of a .npy/.npz/.pt file or a directory of
+    them, or the samples themselves: a tensor (a batch along dim 0) or a tuple/list of tensors, one
+    per input. dummy_input traces an nn.Module (default: the first calibration sample).
+    algorithm: l2 (default), kl, minmax, percentile, or a plugin's. report: a path for the
+    per-layer JSON report. Returns the summary as a dict (output, algorithm, samples, ...).
+    """
+    from ._convert import _example_inputs, _script
+    with tempfile.TemporaryDirectory(prefix="litecast-quantize-") as tmp:
+        if isinstance(calibration_data, (str, os.PathLike)):
+            data_path, samples = os.fspath(calibration_data), None
+        else:
+            samples = _example_inputs(calibration_data)
+            data_path = os.path.join(tmp, "calibration.pt")
+            torch.save(tuple(samples), data_path)
+        if isinstance(model, (str, os.PathLike)):
+            pt = os.fspath(model)
+        else:
+            if dummy_input is None:
+                if samples is None:
+                    raise ToolError("quantize: pass dummy_input to trace the model (the calibration data is a path)")
+                dummy_input = tuple(s[:1] for s in samples)
+            scripted, _ = _script(model, _example_inputs(dummy_input))
+            pt = os.path.join(tmp, "model.pt")
+            scripted.save(pt)
+        args = [pt, "-o", os.fspath(output_path), "--calibration-data", data_path, "--algorithm", algorithm, "--quiet"]
+        if calibration_samples is not None:
+            args += ["--calibration-samples", str(int(calibration_samples))]
+        if percentile is not None:
+            args += ["--percentile", str(float(percentile))]
+        if per_tensor:
+            args.append("--per-tensor")
+        if quantize_target_type is not None:
+            args += ["--quantize-target-type", str(quantize_target_type)]
+        if fuse_quant_dequant:
+            args.append("--fuse-quant-dequant")
+        if quantize_input_output_type is not None:
+            args += ["--quantize-input-output-type", str(quantize_input_output_type)]
+        if not nchw_transpose:
+            args.append("--no-nchw-transpose")
+        if report is not None:
+            args += ["--report", os.fspath(report)]
+        return _run("quantize", args)
