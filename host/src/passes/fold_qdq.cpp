@@ -85,34 +85,6 @@ const Kernel kKernels[] = {
     {LC_OP_L2_NORMALIZATION, Out::kFixed, 1.0f / 128, 0},
 };
 
-// Ops that only select, repeat or move values (a max of values is one of them): they commute
-// exactly with DEQUANTIZE. PAD pads int8 with the zero point, i.e. with 0.0; PADV2 with its
-// constant on the input's grid (a max pool's -inf padding becomes the lowest int8 value, which
-// selects the same maxima).
-bool moves_data_only(int32_t code) {
-  switch (code) {
-    case LC_OP_RESHAPE:
-    case LC_OP_TRANSPOSE:
-    case LC_OP_SQUEEZE:
-    case LC_OP_EXPAND_DIMS:
-    case LC_OP_SLICE:
-    case LC_OP_STRIDED_SLICE:
-    case LC_OP_GATHER:
-    case LC_OP_SPACE_TO_DEPTH:
-    case LC_OP_DEPTH_TO_SPACE:
-    case LC_OP_TILE:
-    case LC_OP_BROADCAST_TO:
-    case LC_OP_PAD:
-    case LC_OP_PADV2:
-    case LC_OP_MIRROR_PAD:
-    case LC_OP_MAX_POOL_2D:
-    case LC_OP_REDUCE_MAX:
-    case LC_OP_REDUCE_MIN:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Ops that PyTorch's quantized kernels run in their input's quantization (average pooling,
 // mean, resizing): where their output is read as float they do the same here, rounding once.
@@ -391,6 +363,35 @@ bool collapse(ModelGraph& g, size_t k) {
 }
 
 }  // namespace
+
+// Ops that only select, repeat or move values (a max of values is one of them): they commute
+// exactly with DEQUANTIZE. PAD pads int8 with the zero point, i.e. with 0.0; PADV2 with its
+// constant on the input's grid (a max pool's -inf padding becomes the lowest int8 value, which
+// selects the same maxima).
+bool moves_data_only(int32_t code) {
+  switch (code) {
+    case LC_OP_RESHAPE:
+    case LC_OP_TRANSPOSE:
+    case LC_OP_SQUEEZE:
+    case LC_OP_EXPAND_DIMS:
+    case LC_OP_SLICE:
+    case LC_OP_STRIDED_SLICE:
+    case LC_OP_GATHER:
+    case LC_OP_SPACE_TO_DEPTH:
+    case LC_OP_DEPTH_TO_SPACE:
+    case LC_OP_TILE:
+    case LC_OP_BROADCAST_TO:
+    case LC_OP_PAD:
+    case LC_OP_PADV2:
+    case LC_OP_MIRROR_PAD:
+    case LC_OP_MAX_POOL_2D:
+    case LC_OP_REDUCE_MAX:
+    case LC_OP_REDUCE_MIN:
+      return true;
+    default:
+      return false;
+  }
+}
 
 int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, int32_t qmax) {
   double q = std::nearbyint(static_cast<double>(x) / scale) + static_cast<double>(zero_point);

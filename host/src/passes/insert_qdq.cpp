@@ -31,31 +31,7 @@ const WeightSlot kWeights[] = {{LC_OP_CONV_2D, 1, 0, true},
 // Ops whose int8 kernel writes in its input's quantization: their outputs get no range of
 // their own (fold_qdq gives them the input's).
 bool keeps_input_quantization(int32_t code) {
-  switch (code) {
-    case LC_OP_RESHAPE:
-    case LC_OP_TRANSPOSE:
-    case LC_OP_SQUEEZE:
-    case LC_OP_EXPAND_DIMS:
-    case LC_OP_SLICE:
-    case LC_OP_STRIDED_SLICE:
-    case LC_OP_GATHER:
-    case LC_OP_SPACE_TO_DEPTH:
-    case LC_OP_DEPTH_TO_SPACE:
-    case LC_OP_TILE:
-    case LC_OP_BROADCAST_TO:
-    case LC_OP_PAD:
-    case LC_OP_PADV2:
-    case LC_OP_MIRROR_PAD:
-    case LC_OP_MAX_POOL_2D:
-    case LC_OP_REDUCE_MAX:
-    case LC_OP_REDUCE_MIN:
-    case LC_OP_SPLIT:
-    case LC_OP_SPLIT_V:
-    case LC_OP_UNPACK:
-      return true;
-    default:
-      return false;
-  }
+  return moves_data_only(code) || code == LC_OP_SPLIT || code == LC_OP_SPLIT_V || code == LC_OP_UNPACK;
 }
 
 // TFLite's int8 spec fixes these kernels' output quantization.

@@ -70,6 +70,10 @@ PassResult drop_float_qdq(ModelGraph& g);
 // Affine quantization helpers shared by the passes above.
 int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, int32_t qmax);
 
+// Ops that only select, repeat or move values: they commute exactly with DEQUANTIZE, and their
+// int8 kernels write in their input's quantization.
+bool moves_data_only(int32_t code);
+
 }  // namespace litecast::passes
 
 #endif
