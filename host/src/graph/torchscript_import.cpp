@@ -90,11 +90,14 @@ torch::jit::Module load_module(const std::string& path) {
   const auto& engines = at::globalContext().supportedQEngines();
   if (std::find(engines.begin(), engines.end(), at::QEngine::QNNPACK) != engines.end())
     at::globalContext().setQEngine(at::QEngine::QNNPACK);
-  try {
+  auto load = [&] {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();
     check_storages(m, path);
     return m;
+  };
+  try {
+    return load();
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -106,10 +109,7 @@ torch::jit::Module load_module(const std::string& path) {
       throw Error(fmt::format("{}: the model uses torchvision's operators, and {}", path, why));
   }
   try {
-    torch::jit::Module m = torch::jit::load(path);
-    m.eval();
-    check_storages(m, path);
-    return m;
+    return load();  // again, with torchvision's operators registered
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
