@@ -398,27 +398,17 @@ const lc_ptq_algorithm_t kMinMax = {sizeof(lc_ptq_algorithm_t),
                                     &minmax_finalize,
                                     &minmax_destroy,
                                     nullptr};
-const lc_ptq_algorithm_t kPercentile = {sizeof(lc_ptq_algorithm_t),
-                                        "percentiles of the values (option percentile, default 99.99)",
-                                        &hist_create<Method::kPercentile>,
-                                        &hist_observe,
-                                        &hist_finalize,
-                                        &hist_destroy,
-                                        nullptr};
-const lc_ptq_algorithm_t kL2 = {sizeof(lc_ptq_algorithm_t),
-                                "range of least quantization MSE over a histogram",
-                                &hist_create<Method::kL2>,
-                                &hist_observe,
-                                &hist_finalize,
-                                &hist_destroy,
-                                nullptr};
-const lc_ptq_algorithm_t kKl = {sizeof(lc_ptq_algorithm_t),
-                                "entropy calibration: threshold of least KL divergence",
-                                &hist_create<Method::kKl>,
-                                &hist_observe,
-                                &hist_finalize,
-                                &hist_destroy,
-                                nullptr};
+// The histogram-based algorithms differ only in how finalize picks the range.
+template <Method M>
+constexpr lc_ptq_algorithm_t histogram_algorithm(const char* description) {
+  return {sizeof(lc_ptq_algorithm_t), description, &hist_create<M>, &hist_observe, &hist_finalize, &hist_destroy,
+          nullptr};
+}
+const lc_ptq_algorithm_t kPercentile =
+    histogram_algorithm<Method::kPercentile>("percentiles of the values (option percentile, default 99.99)");
+const lc_ptq_algorithm_t kL2 = histogram_algorithm<Method::kL2>("range of least quantization MSE over a histogram");
+const lc_ptq_algorithm_t kKl =
+    histogram_algorithm<Method::kKl>("entropy calibration: threshold of least KL divergence");
 
 }  // namespace
 
