@@ -10,7 +10,7 @@
 #
 # The short run is what `ctest -R fuzz` does when the fuzz build is enabled (LITECAST_FUZZ=ON); a
 # long run is e.g. `tools/fuzz.sh run 3600`. New inputs found go to build-fuzz/corpus/<target>;
-# crashes to build-fuzz/crash-*. clang is installed with apt-get when missing.
+# crashes to build-fuzz/crash-*. tools/setup.sh installs clang when it is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out="$here/build-fuzz"
@@ -18,10 +18,7 @@ mode=${1:-run}
 seconds=${2:-20}
 runs=${3:--1}
 
-if ! command -v clang++ >/dev/null; then
-  echo "fuzz: installing clang" >&2
-  apt-get install -y clang >/dev/null
-fi
+command -v clang++ >/dev/null || bash "$here/tools/setup.sh"  # installs clang
 mkdir -p "$out/gen" "$out/obj"
 flatc=$(command -v flatc)
 if [ ! -f "$out/gen/schema_generated.h" ] || [ "$here/host/tflite/schema.fbs" -nt "$out/gen/schema_generated.h" ]; then

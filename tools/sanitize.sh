@@ -22,6 +22,7 @@ if [ "$tests" = quick ]; then
   q="$here/build-asan-quick"
   mkdir -p "$q/obj"
   gen="$here/build/gen"
+  command -v clang++ >/dev/null || bash "$here/tools/setup.sh"  # installs clang
   [ -f "$gen/schema_generated.h" ] || { echo "sanitize: run tools/build.sh first (generated headers)" >&2; exit 1; }
   flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
          -I"$here/sdk/include" -I"$here/host/src" -I"$gen" -I"$gen/include")

@@ -12,6 +12,7 @@ debs=(build-essential cmake ninja-build pkg-config ccache
       libboost-dev libboost-program-options-dev libboost-filesystem-dev
       libfmt-dev libgtest-dev libyaml-cpp-dev nlohmann-json3-dev
       python3-venv python3-dev clang-format binutils
+      clang libclang-rt-14-dev  # tools/fuzz.sh and tools/sanitize.sh quick (ctest fuzz_short, sanitize_quick)
       dataset-fashion-mnist)  # 31 MB: tools/prune_fashion_mnist.py
 
 missing=()

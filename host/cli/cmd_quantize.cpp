@@ -43,7 +43,7 @@ class Progress {
 
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
-  std::string input, output, target, io_type, percentile, report;
+  std::string input, output, target, io_type, percentile, report, samples;
   std::vector<std::string> shapes, in_transpose, out_transpose;
   bool no_nchw = false, fuse = false, quiet = false, json = false;
   QuantizeOptions q;
@@ -52,7 +52,7 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "output,o", po::value(&output)->required(), "the .tflite to write")(
       "calibration-data", po::value(&q.calibration_data)->required(),
       "a .npy (one input), .npz (several) or .pt (torch.save: a tensor or tuple) file, or a directory of them; "
-      "each array a batch along dim 0")("calibration-samples", po::value(&q.calibration_samples),
+      "each array a batch along dim 0")("calibration-samples", po::value(&samples),
                                         "use at most this many samples (default: all)")(
       "algorithm", po::value(&q.algorithm)->default_value("l2"),
       "activation range algorithm: l2 (default, quantization MSE), kl (entropy), minmax, percentile, or a "
@@ -85,6 +85,12 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (!target.empty()) o.options["quantize_target_type"] = target;
   if (!io_type.empty()) o.options["quantize_input_output_type"] = io_type;
   if (fuse) o.options["fuse_quant_dequant"] = std::string(1, '1');
+  if (!samples.empty()) {
+    const bool digits = samples.find_first_not_of("0123456789") == std::string::npos && samples.size() <= 12;
+    if (!digits || std::stoull(samples) == 0)
+      throw Error(fmt::format("--calibration-samples '{}': expected a positive whole number", samples));
+    q.calibration_samples = static_cast<size_t>(std::stoull(samples));
+  }
   if (!percentile.empty()) {
     double p = 0;
     size_t used = 0;

@@ -319,7 +319,17 @@ void PluginRegistry::load_default(const std::vector<std::string>& plugin_dirs, b
     while (start <= all.size()) {
       size_t end = all.find(':', start);
       if (end == std::string::npos) end = all.size();
-      if (end > start) dirs.push_back(all.substr(start, end - start));
+      if (end > start) {
+        // A directory the user named that is not there is said (a typo would otherwise leave
+        // its plugins out silently); --plugin-dir values were checked by the caller.
+        std::string d = all.substr(start, end - start);
+        std::error_code ec;
+        if (!fs::is_directory(d, ec))
+          impl_->warn(fmt::format("LITECAST_PLUGIN_PATH entry {}: {}", d,
+                                  fs::exists(d, ec) ? "not a directory, ignored" : "no such directory, ignored"));
+        else
+          dirs.push_back(std::move(d));
+      }
       start = end + 1;
     }
   }

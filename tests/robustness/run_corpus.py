@@ -1,6 +1,6 @@
 """The bad-input corpus: generated truncated, foreign and hand-crafted .pt and .tflite files, bad
 options and shapes, bad pruning configs and broken plugin directories, run through convert,
-inspect, prune, export-debug, lstm-states and plugins.
+inspect, prune, quantize, export-debug, lstm-states and plugins.
 
 For every case: the exit code is non-zero (or zero with a warning where the command can go on),
 stderr is one line (or a bounded few warnings) without internal text, no signal ended the
@@ -364,6 +364,87 @@ def add_config_cases(c, pt):
           out_dir=o, inputs=[pt, p])
 
 
+def add_quantize_cases(c, pt):
+    """Calibration data that is empty, unreadable, of the wrong shape or dtype, or not finite; bad
+    algorithm options; outputs that are inputs."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    good = rng.standard_normal((4, 3, 16, 16)).astype(np.float32)
+    good_p = c.path("calib.npy")
+    np.save(good_p, good)
+    whole = open(good_p, "rb").read()
+
+    def npy(name, arr):
+        p = c.path(f"calib_{name}.npy")
+        np.save(p, arr)
+        return p
+
+    nan = good.copy()
+    nan[1, 2, 3, 4] = np.nan
+    inf = good.copy()
+    inf[0, 0, 0, 0] = np.inf
+    empty_dir = os.path.join(c.inp, "calib_empty_dir")
+    os.makedirs(empty_dir)
+    foreign_dir = os.path.join(c.inp, "calib_foreign_dir")
+    os.makedirs(foreign_dir)
+    with open(os.path.join(foreign_dir, "notes.txt"), "w") as f:
+        f.write("not calibration data\n")
+    npz_p = c.path("calib_npz_empty.npz")
+    np.savez(npz_p)
+    data = {
+        "missing": (c.path("no_such_calib.npy"), ("no_such_calib.npy",)),
+        "empty_dir": (empty_dir, ("calib_empty_dir",)),
+        "foreign_dir": (foreign_dir, ("calib_foreign_dir",)),
+        "truncated_npy": (c.write("calib_cut.npy", whole[:len(whole) // 2]), ("calib_cut.npy",)),
+        "header_only_npy": (c.write("calib_hdr.npy", whole[:128]), ("calib_hdr.npy",)),
+        "text_as_npy": (c.write("calib_text.npy", "1 2 3\n"), ("calib_text.npy",)),
+        "empty_file": (c.write("calib_empty.npy", b""), ("calib_empty.npy",)),
+        "wrong_channels": (npy("ch4", rng.standard_normal((4, 4, 16, 16)).astype(np.float32)), ()),
+        "wrong_rank": (npy("rank2", rng.standard_normal((4, 48)).astype(np.float32)), ()),
+        "zero_samples": (npy("zero", np.zeros((0, 3, 16, 16), np.float32)), ("calib_zero.npy",)),
+        "nan": (npy("nan", nan), ("calib_nan.npy",)),
+        "inf": (npy("inf", inf), ("calib_inf.npy",)),
+        "strings": (npy("str", np.array(["a", "b"])), ("calib_str.npy",)),
+        "object_array": (c.write("calib_obj.npy", whole[:8] + whole[8:].replace(b"'<f4'", b"'|O' ", 1)), ()),
+        "npz_empty": (npz_p, ("calib_npz_empty.npz",)),
+        "pt_garbage": (c.write("calib_junk.pt", b"PK\x03\x04" + b"junk" * 20), ("calib_junk.pt",)),
+        "pt_a_model": (pt, ()),
+    }
+    for name, (path, words) in data.items():
+        o = c.out_dir()
+        ins = [path] if os.path.isfile(path) else []
+        c.add("quantize", f"quantize_{name}", ["quantize", pt, "-o", os.path.join(o, "q.tflite"), "--calibration-data",
+                                               path, "-q"], out_dir=o, inputs=[pt, *ins], words=words)
+    opts = {
+        "algorithm_unknown": (["--algorithm", "l3"], ("l3",)),
+        "percentile_over_100": (["--algorithm", "percentile", "--percentile", "150"], ("--percentile",)),
+        "percentile_text": (["--algorithm", "percentile", "--percentile", "most"], ("--percentile",)),
+        "samples_zero": (["--calibration-samples", "0"], ("--calibration-samples",)),
+        "samples_negative": (["--calibration-samples", "-3"], ("--calibration-samples",)),
+        "shape_mismatch": (["--input-shape", "1,3,8,8"], ()),
+        "target_type_int4": (["--quantize-target-type", "int4"], ("--quantize-target-type",)),
+        "no_calibration": (None, ("--calibration-data",)),
+    }
+    for name, (extra, words) in opts.items():
+        o = c.out_dir()
+        args = ["quantize", pt, "-o", os.path.join(o, "q.tflite"), "-q"]
+        args += ["--calibration-data", good_p] + extra if extra is not None else []
+        c.add("quantize", f"quantize_{name}", args, out_dir=o, inputs=[pt, good_p], words=words)
+    o = c.out_dir()
+    c.add("quantize", "quantize_output_is_model", ["quantize", pt, "-o", pt, "--calibration-data", good_p, "-q"],
+          inputs=[pt, good_p])
+    c.add("quantize", "quantize_output_is_data", ["quantize", pt, "-o", good_p, "--calibration-data", good_p, "-q"],
+          inputs=[pt, good_p])
+    c.add("quantize", "quantize_report_is_model", ["quantize", pt, "-o", os.path.join(o, "q.tflite"),
+                                                   "--calibration-data", good_p, "--report", pt, "-q"],
+          out_dir=o, inputs=[pt, good_p])
+    c.add("quantize", "quantize_report_dir_missing", ["quantize", pt, "-o", os.path.join(o, "q.tflite"),
+                                                      "--calibration-data", good_p, "--report",
+                                                      os.path.join(o, "no", "r.json"), "-q"],
+          out_dir=o, inputs=[pt, good_p])
+
+
 def make_plugin_dirs(c, root_plugins):
     aten = os.path.join(root_plugins, "liblitecast_aten.so")
     elf = open(aten, "rb").read()
@@ -440,6 +521,11 @@ def add_plugin_cases(c, pt, root_plugins):
                                                     "1,3,16,16", "--plugin-dir", c.path("gone")],
           out_dir=o, inputs=[pt], words=("gone",))
     c.add("plugins", "ops_plugin_dir_is_file", ["ops", "--plugin-dir", pt], inputs=[pt], words=("conv.pt",))
+    # LITECAST_PLUGIN_PATH entries that are not directories are said; the command goes on.
+    c.add("plugins", "plugin_path_env_missing", ["plugins", "--no-default-plugins"], expect="warn",
+          words=("LITECAST_PLUGIN_PATH", "not_there"), env={"LITECAST_PLUGIN_PATH": c.path("not_there")})
+    c.add("plugins", "plugin_path_env_is_file", ["plugins", "--no-default-plugins"], expect="warn", inputs=[pt],
+          words=("LITECAST_PLUGIN_PATH", "conv.pt"), env={"LITECAST_PLUGIN_PATH": pt + "::"})
 
 
 def run_case(c, k):
@@ -575,6 +661,7 @@ def main():
         add_pt_cases(c, pt, cfg)
         add_option_cases(c, pt, cfg)
         add_config_cases(c, pt)
+        add_quantize_cases(c, pt)
         add_plugin_cases(c, pt, os.path.join(os.path.dirname(c.cli), "plugins"))
         cases = [k for k in c.cases if a.only in f"{k.cls}/{k.name}"]
         if a.list:
