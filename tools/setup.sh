@@ -10,7 +10,7 @@ requirements="$here/tools/python-requirements.txt"
 debs=(build-essential cmake ninja-build pkg-config ccache
       libflatbuffers-dev flatbuffers-compiler
       libboost-dev libboost-program-options-dev libboost-filesystem-dev
-      libfmt-dev libgtest-dev libyaml-cpp-dev nlohmann-json3-dev
+      libfmt-dev libgtest-dev libyaml-cpp-dev nlohmann-json3-dev libpng-dev libjpeg62-turbo-dev
       python3-venv python3-dev clang-format binutils
       clang libclang-rt-14-dev  # tools/fuzz.sh and tools/sanitize.sh quick (ctest fuzz_short, sanitize_quick)
       dataset-fashion-mnist)  # 31 MB: tools/prune_fashion_mnist.py

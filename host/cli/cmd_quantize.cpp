@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -43,7 +44,7 @@ class Progress {
 
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
-  std::string input, output, target, io_type, percentile, report, samples;
+  std::string input, output, target, io_type, percentile, report, samples, image_size, image_mean, image_std;
   std::vector<std::string> shapes, in_transpose, out_transpose;
   bool no_nchw = false, fuse = false, quiet = false, json = false;
   QuantizeOptions q;
@@ -52,7 +53,11 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "output,o", po::value(&output)->required(), "the .tflite to write")(
       "calibration-data", po::value(&q.calibration_data)->required(),
       "a .npy (one input), .npz (several) or .pt (torch.save: a tensor or tuple) file, or a directory of them; "
-      "each array a batch along dim 0")("calibration-samples", po::value(&samples),
+      "each array a batch along dim 0; or .png/.jpg images, a sample each")(
+      "image-size", po::value(&image_size), "images: resize to H,W (default: --input-shape's, else the first image's)")(
+      "image-mean", po::value(&image_mean),
+      "images: subtract after scaling to [0,1], one value or one per channel (e.g. 0.485,0.456,0.406)")(
+      "image-std", po::value(&image_std), "images: then divide by this, one value or one per channel")("calibration-samples", po::value(&samples),
                                         "use at most this many samples (default: all)")(
       "algorithm", po::value(&q.algorithm)->default_value("l2"),
       "activation range algorithm: l2 (default, quantization MSE), kl (entropy), minmax, percentile, or a "
@@ -85,6 +90,37 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (!target.empty()) o.options["quantize_target_type"] = target;
   if (!io_type.empty()) o.options["quantize_input_output_type"] = io_type;
   if (fuse) o.options["fuse_quant_dequant"] = std::string(1, '1');
+  auto numbers = [](const std::string& text, const char* option) {
+    std::vector<double> out;
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find(',', start);
+      if (end == std::string::npos) end = text.size();
+      const std::string item = text.substr(start, end - start);
+      size_t used = 0;
+      double v = 0;
+      try {
+        v = std::stod(item, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (item.empty() || used != item.size() || !std::isfinite(v))
+        throw Error(fmt::format("{} '{}': expected numbers separated by commas", option, text));
+      out.push_back(v);
+      start = end + 1;
+    }
+    return out;
+  };
+  if (!image_size.empty()) {
+    std::vector<int64_t> s = parse_shape(image_size, "--image-size");
+    if (s.size() == 1) s.push_back(s[0]);
+    if (s.size() != 2) throw Error(fmt::format("--image-size '{}': expected H,W or one size", image_size));
+    q.image_size = s;
+  }
+  if (!image_mean.empty()) q.image_mean = numbers(image_mean, "--image-mean");
+  if (!image_std.empty()) q.image_std = numbers(image_std, "--image-std");
+  for (double v : q.image_std)
+    if (!(v > 0)) throw Error(fmt::format("--image-std '{}': every value must be greater than 0", image_std));
   if (!samples.empty()) {
     const bool digits = samples.find_first_not_of("0123456789") == std::string::npos && samples.size() <= 12;
     if (!digits || std::stoull(samples) == 0)

@@ -259,6 +259,59 @@ def test_calibration_formats():
     assert s["samples"] == 8 and s["dropped_samples"] == 2, s
 
 
+def test_image_calibration():
+    """PNG and JPEG files as calibration data: decoded, resized and normalized in litecast."""
+    from PIL import Image
+
+    s = trained()
+    side = s["xte"].shape[-1]
+    mean, std = (0.286, 0.353) if s["name"] == "Fashion-MNIST" else (0.5, 0.5)
+    raw = np.load(s["calib"])[:64]
+    u8 = np.clip(np.rint((raw * std + mean) * 255.0), 0, 255).astype(np.uint8)  # the images behind the data
+    os.makedirs(tmp("png"), exist_ok=True)
+    for i, img in enumerate(u8):
+        Image.fromarray(img[0]).save(tmp(f"png/{i:03d}.png"))
+    # The same pixels as .npy, normalized as torchvision's ToTensor + Normalize: the same model, byte for byte.
+    np.save(tmp("png_ref.npy"), ((u8.astype(np.float32) / 255.0) - np.float32(mean)) / np.float32(std))
+    by_png, by_npy = tmp("from_png.tflite"), tmp("from_npy.tflite")
+    summary = json.loads(quantize(s["pt"], by_png, tmp("png"), "--image-mean", str(mean), "--image-std",
+                                  str(std)).stdout)
+    assert summary["samples"] == 64, summary
+    quantize(s["pt"], by_npy, tmp("png_ref.npy"))
+    assert open(by_png, "rb").read() == open(by_npy, "rb").read(), "PNG calibration differs from the same pixels"
+    # JPEG at another size (RGB files for a gray model: converted), resized to the model's input.
+    os.makedirs(tmp("jpg"), exist_ok=True)
+    for i, img in enumerate(u8):
+        Image.fromarray(img[0]).convert("RGB").resize((2 * side, 2 * side), Image.BILINEAR).save(
+            tmp(f"jpg/{i:03d}.jpg"), quality=95)
+    by_jpg = tmp("from_jpg.tflite")
+    quantize(s["pt"], by_jpg, tmp("jpg"), "--input-shape", f"1,1,{side},{side}", "--image-mean", str(mean),
+             "--image-std", str(std))
+    probs = litert_outputs(by_jpg, s["xte"][:2000])
+    agree = float((probs.argmax(1) == s["probs"][:2000].argmax(1)).mean())
+    print(f"images: PNG calibration = .npy of the same pixels; JPEG ({2 * side}px, resized): "
+          f"{agree:.4f} agreement with float on 2000 test images")
+    assert agree >= AGREEMENT, f"JPEG-calibrated model agrees with float on {agree:.4f} of the test images"
+    # --image-size resizes without --input-shape (gray files: one channel).
+    os.makedirs(tmp("jpg_gray"), exist_ok=True)
+    for i, img in enumerate(u8[:8]):
+        Image.fromarray(img[0]).resize((2 * side, 2 * side), Image.BILINEAR).save(tmp(f"jpg_gray/{i}.jpg"))
+    r = quantize(s["pt"], tmp("from_jpg_size.tflite"), tmp("jpg_gray"), "--image-size", str(side), "--image-mean",
+                 str(mean), "--image-std", str(std))
+    assert json.loads(r.stdout)["samples"] == 8
+    # Bad images and options.
+    open(tmp("png/zz_cut.png"), "wb").write(open(tmp("png/000.png"), "rb").read()[:60])
+    expect_error([], tmp("png"), "zz_cut.png", "PNG")
+    os.remove(tmp("png/zz_cut.png"))
+    open(tmp("bad.jpg"), "wb").write(b"\xff\xd8\xff" + b"junk" * 30)
+    expect_error([], tmp("bad.jpg"), "bad.jpg", "JPEG")
+    expect_error(["--image-mean", "0.1,0.2"], tmp("png"), "--image-mean", "2 values")
+    expect_error(["--image-std", "0"], tmp("png"), "--image-std")
+    expect_error(["--image-size", "1,2,3"], tmp("png"), "--image-size")
+    two = traced(TwoInputs(), torch.randn(1, 3, 8, 8), torch.randn(1, 4))
+    expect_error([], tmp("png/000.png"), "000.png", "2 inputs", model=two)
+
+
 def test_float_fallback():
     torch.manual_seed(2)
     model = WithFloatOp()
@@ -376,6 +429,6 @@ def test_bad_input():
 
 if __name__ == "__main__":
     TESTS = [test_real_data_accuracy, test_outputs_close_to_float, test_calibration_formats, test_float_fallback,
-             test_integer_io, test_third_party_algorithm, test_report, test_bad_input]
+             test_integer_io, test_third_party_algorithm, test_report, test_bad_input, test_image_calibration]
     only = os.environ.get("PTQ_TESTS")  # a comma-separated subset, while debugging
     sys.exit(runner.run("ptq", [t for t in TESTS if not only or t.__name__ in only.split(",")]))

@@ -226,8 +226,9 @@ def pt_files(c, pt):
     rewrite("no_data_pkl", lambda n, v: None if n.endswith("/data.pkl") else v)
     rewrite("no_constants", lambda n, v: None if n.endswith("constants.pkl") else v)
     rewrite("code_garbage", lambda n, v: b"def forward(self x):\n  return ?\n" if n.endswith(".py") else v)
-    # (A tensor record cut short inside an intact archive is not here: LibTorch, and PyTorch
-    # with it, loads such a file without a word, so litecast cannot tell.)
+    # A tensor record cut short inside an intact archive: LibTorch would read past its end.
+    rewrite("tensor_record_cut", lambda n, v: v[:len(v) // 4] if "/data/" in n and len(v) > 64 else v)
+    rewrite("tensor_record_empty", lambda n, v: b"" if "/data/" in n and len(v) > 64 else v)
     rewrite("tensor_data_missing", lambda n, v: None if "/data/" in n and not n.endswith(".pkl") else v)
     os.makedirs(c.path("dir.pt"))
     out.append(("foreign_pt", "directory", c.path("dir.pt")))
@@ -242,7 +243,7 @@ def add_pt_cases(c, pt, cfg):
         o = c.out_dir()
         c.add(cls, f"convert_{name}", ["convert", p, "-o", os.path.join(o, "m.tflite"), "--input-shape", "1,3,16,16"],
               out_dir=o, inputs=ins)
-        if name in ("cut100", "text", "no_data_pkl", "dev_zero"):
+        if name in ("cut100", "text", "no_data_pkl", "dev_zero", "tensor_record_cut"):
             o = c.out_dir()
             c.add(cls, f"prune_{name}", ["prune", p, "-c", cfg, "-o", os.path.join(o, "p.pt"), "--input-shape",
                                          "1,3,16,16", "-q"], out_dir=o, inputs=ins + [cfg])
@@ -390,6 +391,15 @@ def add_quantize_cases(c, pt):
     os.makedirs(foreign_dir)
     with open(os.path.join(foreign_dir, "notes.txt"), "w") as f:
         f.write("not calibration data\n")
+    import torch
+
+    tensor_pt = c.path("calib_tensor.pt")
+    torch.save(torch.from_numpy(good), tensor_pt)
+    cut_pt = c.path("calib_record_cut.pt")
+    with zipfile.ZipFile(tensor_pt) as src, zipfile.ZipFile(cut_pt, "w") as z:
+        for n in src.namelist():
+            v = src.read(n)
+            z.writestr(n, v[:100] if "/data/" in n and not n.endswith(".pkl") else v)
     npz_p = c.path("calib_npz_empty.npz")
     np.savez(npz_p)
     data = {
@@ -410,6 +420,7 @@ def add_quantize_cases(c, pt):
         "npz_empty": (npz_p, ("calib_npz_empty.npz",)),
         "pt_garbage": (c.write("calib_junk.pt", b"PK\x03\x04" + b"junk" * 20), ("calib_junk.pt",)),
         "pt_a_model": (pt, ()),
+        "pt_record_cut": (cut_pt, ("calib_record_cut.pt", "data/0")),
     }
     for name, (path, words) in data.items():
         o = c.out_dir()

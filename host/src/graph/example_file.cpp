@@ -1,5 +1,7 @@
 #include "graph/example_file.hpp"
 
+#include "graph/archive_check.hpp"
+
 #include <litecast/error.hpp>
 
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -95,6 +97,7 @@ std::vector<at::Tensor> load_example_file(const std::string& path) {
         fmt::format("{}: not a file written by torch.save (expected its zip archive; files saved with "
                     "_use_new_zipfile_serialization=False are not read)",
                     path));
+  check_archive_records(data.data(), data.size(), path);
   c10::IValue v;
   try {
     v = torch::jit::pickle_load(data);

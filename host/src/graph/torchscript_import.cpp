@@ -1,5 +1,6 @@
 #include "graph/torchscript_import.hpp"
 
+#include "graph/archive_check.hpp"
 #include "graph/torch_message.hpp"
 #include "graph/torchvision_ops.hpp"
 #include "graph/view_writes.hpp"
@@ -90,6 +91,7 @@ torch::jit::Module load_module(const std::string& path) {
   const auto& engines = at::globalContext().supportedQEngines();
   if (std::find(engines.begin(), engines.end(), at::QEngine::QNNPACK) != engines.end())
     at::globalContext().setQEngine(at::QEngine::QNNPACK);
+  check_archive_records(path);
   auto load = [&] {
     torch::jit::Module m = torch::jit::load(path);
     m.eval();

@@ -4,6 +4,7 @@
 // constants that encode channel counts in the submodules' method graphs, make traced
 // BatchNorm and dropout follow the module's mode, then save, load back and run the result
 // before renaming it into place.
+#include "graph/archive_check.hpp"
 #include "graph/example_file.hpp"
 #include "graph/torch_message.hpp"
 #include "prune/channel_groups.hpp"
@@ -412,6 +413,7 @@ PruneResult prune(const std::string& model_path, const PruneOptions& options, co
   if (!std::filesystem::is_regular_file(model_path, ec))
     throw Error(fmt::format("{}: {}", model_path,
                             std::filesystem::exists(model_path, ec) ? "not a regular file" : "no such file"));
+  graph::check_archive_records(model_path);
   torch::jit::Module module;
   try {
     module = torch::jit::load(model_path);

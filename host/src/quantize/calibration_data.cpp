@@ -132,7 +132,24 @@ at::ScalarType npy_type(const std::string& descr, char* order) {
   return it == types.end() ? at::ScalarType::Undefined : it->second;
 }
 
-std::vector<at::Tensor> read_file_tensors(const std::string& path, const std::vector<std::string>& input_names) {
+std::vector<at::Tensor> read_file_tensors(const std::string& path, const std::vector<std::string>& input_names,
+                                          const std::vector<std::vector<int64_t>>& input_shapes,
+                                          const ImageOptions& images) {
+  if (is_image_file(path)) {
+    if (input_names.size() != 1)
+      throw Error(fmt::format("{}: an image is one sample of a one-input model; this model has {} inputs ({})", path,
+                              input_names.size(), fmt::join(input_names, ", ")));
+    int64_t channels = 0, height = 0, width = 0;
+    if (!input_shapes.empty()) {
+      const std::vector<int64_t>& s = input_shapes[0];
+      if (s.size() != 4)
+        throw Error(fmt::format("{}: images fit 4-D (N,C,H,W) inputs; --input-shape is {}", path, fmt::join(s, ",")));
+      channels = s[1];
+      height = s[2];
+      width = s[3];
+    }
+    return {read_image(path, channels, height, width, images)};
+  }
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   if (ext == ".pt" || ext == ".pth") return graph::load_example_file(path);
@@ -156,7 +173,8 @@ std::vector<at::Tensor> read_file_tensors(const std::string& path, const std::ve
     for (auto& a : arrays) ordered.push_back(a.second);
     return ordered;
   }
-  throw Error(fmt::format("{}: unsupported calibration file type '{}' (use .npy, .npz or .pt)", path, ext));
+  throw Error(
+      fmt::format("{}: unsupported calibration file type '{}' (use .npy, .npz, .pt, .png or .jpg)", path, ext));
 }
 
 }  // namespace
@@ -215,18 +233,21 @@ at::Tensor read_npy(const std::string& name, const std::string& b) {
 }
 
 CalibrationSet load_calibration_data(const std::string& path, const std::vector<std::string>& input_names,
-                                     const std::vector<std::vector<int64_t>>& input_shapes, size_t max_samples) {
+                                     const std::vector<std::vector<int64_t>>& input_shapes, size_t max_samples,
+                                     const ImageOptions& images) {
   std::error_code ec;
   std::vector<std::string> files;
   if (fs::is_directory(path, ec)) {
     for (const auto& e : fs::directory_iterator(path, ec)) {
       std::string ext = e.path().extension().string();
       std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (e.is_regular_file() && (ext == ".npy" || ext == ".npz" || ext == ".pt" || ext == ".pth"))
+      if (e.is_regular_file() &&
+          (ext == ".npy" || ext == ".npz" || ext == ".pt" || ext == ".pth" || is_image_file(e.path().string())))
         files.push_back(e.path().string());
     }
     std::sort(files.begin(), files.end());
-    if (files.empty()) throw Error(fmt::format("{}: the calibration directory holds no .npy, .npz or .pt files", path));
+    if (files.empty())
+      throw Error(fmt::format("{}: the calibration directory holds no .npy, .npz, .pt, .png or .jpg files", path));
   } else if (fs::is_regular_file(path, ec)) {
     files.push_back(path);
   } else {
@@ -239,7 +260,12 @@ CalibrationSet load_calibration_data(const std::string& path, const std::vector<
   std::vector<std::vector<at::Tensor>> samples;
   for (const std::string& f : files) {
     if (max_samples && samples.size() >= max_samples) break;
-    std::vector<at::Tensor> ts = read_file_tensors(f, input_names);
+    // Images take their size from the first input shape known: --input-shape, else the first image.
+    std::vector<at::Tensor> ts = read_file_tensors(
+        f, input_names, input_shapes.empty() && !samples.empty() && images.size.empty()
+                            ? std::vector<std::vector<int64_t>>{samples[0][0].sizes().vec()}
+                            : input_shapes,
+        images);
     if (ts.size() != n_inputs)
       throw Error(fmt::format("{}: holds {} array{} for a model with {} input{} ({})", f, ts.size(),
                               ts.size() == 1 ? "" : "s", n_inputs, n_inputs == 1 ? "" : "s",

@@ -232,7 +232,8 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
     throw Error(fmt::format("{}: the model has {} inputs and {} --input-shape were given", path, input_names.size(),
                             options.convert.input_shapes.size()));
   calibration::CalibrationSet data = calibration::load_calibration_data(
-      options.calibration_data, input_names, options.convert.input_shapes, options.calibration_samples);
+      options.calibration_data, input_names, options.convert.input_shapes, options.calibration_samples,
+      calibration::ImageOptions{options.image_size, options.image_mean, options.image_std});
   if (!options.convert.input_dtypes.empty())
     throw Error("litecast quantize: the calibration data gives the input types; --input-dtype does not apply");
 

@@ -20,9 +20,13 @@ struct QuantizeOptions {
   // options.options carries quantize_target_type, fuse_quant_dequant, quantize_input_output_type
   // and, for the algorithms, "percentile".
   ConvertOptions convert;
-  // A .npy/.npz/.pt file or a directory of them.
+  // A .npy/.npz/.pt/.png/.jpg file or a directory of them.
   std::string calibration_data;
   size_t calibration_samples = 0;  // 0: all
+  // Images: resized to image_size {H, W} (empty: the input shape's, else the first image's),
+  // scaled to [0, 1], then (x - mean) / std per channel (one value or one per channel).
+  std::vector<int64_t> image_size;
+  std::vector<double> image_mean, image_std;
   // A "litecast.ptq-algorithm/1" implementation by name: minmax, percentile, l2, kl, or a plugin's.
   std::string algorithm = "l2";
   // Weights of CONV_2D / DEPTHWISE_CONV_2D: one scale per output channel (default) or per tensor

@@ -73,12 +73,14 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
 
 def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_input=None, calibration_samples=None,
              percentile=None, per_tensor=False, quantize_target_type=None, fuse_quant_dequant=False,
-             quantize_input_output_type=None, nchw_transpose=True, report=None):
+             quantize_input_output_type=None, nchw_transpose=True, report=None, image_size=None, image_mean=None,
+             image_std=None):
     """Post-training quantization to a fully int8 .tflite (`litecast quantize`, docs/quantization.md).
 
     model: an nn.Module (traced in eval mode under no_grad), a torch.jit.ScriptModule, or the path
     of a TorchScript file. calibration_data: the path of a .npy/.npz/.pt file or a directory of
-    them, or the samples themselves: a tensor (a batch along dim 0) or a tuple/list of tensors, one
+    them (.png/.jpg images too: image_size (H, W), image_mean and image_std, one value or one per channel,
+    normalize them after scaling to [0, 1]), or the samples themselves: a tensor (a batch along dim 0) or a tuple/list of tensors, one
     per input. dummy_input traces an nn.Module (default: the first calibration sample).
     algorithm: l2 (default), kl, minmax, percentile, or a plugin's. report: a path for the
     per-layer JSON report. Returns the summary as a dict (output, algorithm, samples, ...).
@@ -118,4 +120,8 @@ def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_inpu
             args.append("--no-nchw-transpose")
         if report is not None:
             args += ["--report", os.fspath(report)]
+        for option, value in (("--image-size", image_size), ("--image-mean", image_mean), ("--image-std", image_std)):
+            if value is not None:
+                values = value if isinstance(value, (list, tuple)) else [value]
+                args += [option, ",".join(str(v) for v in values)]
         return _run("quantize", args)
