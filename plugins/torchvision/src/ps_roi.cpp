@@ -84,7 +84,7 @@ void ps_roi_align(litecast::Node& n) {
   int32_t x2 = box_coord(e, rois, s.k, 3, scale, 0.5f), y2 = box_coord(e, rois, s.k, 4, scale, 0.5f);
   int32_t ay = axis_weights(e, y1, y2, s.k, s.ph, s.h, false, sampling(2, s.ph, s.h));
   int32_t ax = axis_weights(e, x1, x2, s.k, s.pw, s.w, false, sampling(1, s.pw, s.w));
-  int32_t maps = box_maps(e, n.input(0), rois, {0, s.c, s.h, s.w}, s.k);
+  int32_t maps = box_maps(e, n.input(0), rois, n.info(0).shape, s.k);
   n.output(0, own_channels(e, separable_bins(e, ay, maps, ax, s.k, s.c, s.ph, s.pw, s.h, s.w), s));
   channel_mapping(n, s);
 }
@@ -106,7 +106,7 @@ void ps_roi_pool(litecast::Node& n) {
   int32_t x1 = coord(1), y1 = coord(2), x2 = coord(3), y2 = coord(4);
   int32_t ay = mean_weights(e, bin_mask(e, y1, y2, s.k, s.ph, s.h, 0.0f, s.h - 1), s.k, s.ph);
   int32_t ax = mean_weights(e, bin_mask(e, x1, x2, s.k, s.pw, s.w, 0.0f, s.w - 1), s.k, s.pw);
-  int32_t maps = box_maps(e, n.input(0), rois, {0, s.c, s.h, s.w}, s.k);
+  int32_t maps = box_maps(e, n.input(0), rois, n.info(0).shape, s.k);
   n.output(0, own_channels(e, separable_bins(e, ay, maps, ax, s.k, s.c, s.ph, s.pw, s.h, s.w), s));
   channel_mapping(n, s);
 }

@@ -38,10 +38,11 @@ int32_t round_away(const Emit& e, int32_t x);
 // Box coordinate `col` (1..4) of rois [K, 5] times `scale`, minus `offset`: [K, 1].
 int32_t box_coord(const Emit& e, int32_t rois, int64_t k, int32_t col, double scale, float offset);
 
-// The feature map of each box's image, [K, C, H, W]: input GATHERed by the boxes' batch index.
+// The feature map of each box's image, [K, C, H, W]: input GATHERed by the boxes' batch index;
+// with a single image the input itself, [1, C, H, W], for the ops that follow to broadcast.
 int32_t box_maps(const Emit& e, int32_t input, int32_t rois, const std::vector<int64_t>& in_shape, int64_t k);
 
-// Ay @ maps @ Ax^T per box: [K, ph, H], [K, C, H, W], [K, pw, W] -> [K, C, ph, pw].
+// Ay @ maps @ Ax^T per box: [K, ph, H], [K or 1, C, H, W], [K, pw, W] -> [K, C, ph, pw].
 int32_t separable_bins(const Emit& e, int32_t ay, int32_t maps, int32_t ax, int64_t k, int64_t c, int64_t ph,
                        int64_t pw, int64_t h, int64_t w);
 

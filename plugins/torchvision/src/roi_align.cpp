@@ -31,26 +31,23 @@ namespace torchvision {
 namespace {
 
 // The weights of each input row for bilinear samples at `pos` (any shape S): [S..., size],
-// times `keep` (a bool of shape S, or -1). torchvision's rule: a sample outside [-1, size]
-// weighs nothing, one below 0 counts as 0, one at or past size - 1 is the last row.
+// zero where `keep` (a bool of shape S, or -1) is false. torchvision's rule: a sample outside
+// [-1, size] weighs nothing, one below 0 counts as 0, one at or past size - 1 is the last row.
+// With the position clamped so, the weights are the tent max(0, 1 - |pos - row|); a sample that
+// weighs nothing is moved to -2, where the tent is 0 on every row.
 int32_t sample_weights(const Emit& e, int32_t pos, int32_t keep, int64_t size) {
-  std::vector<int64_t> s = e.shape(pos), col = s;
+  std::vector<int64_t> col = e.shape(pos);
   col.push_back(1);
-  const float last = static_cast<float>(size - 1);
   int32_t inside = e.binary(LC_OP_LOGICAL_AND, e.binary(LC_OP_GREATER_EQUAL, pos, e.scalar(-1.0f), LC_BOOL),
                             e.binary(LC_OP_LESS_EQUAL, pos, e.scalar(static_cast<float>(size)), LC_BOOL), LC_BOOL);
   if (keep >= 0) inside = e.binary(LC_OP_LOGICAL_AND, inside, keep, LC_BOOL);
-  pos = e.binary(LC_OP_MAXIMUM, pos, e.scalar(0.0f));
-  int32_t low = e.binary(LC_OP_MINIMUM, e.unary(LC_OP_FLOOR, pos), e.scalar(last));
-  int32_t high = e.binary(LC_OP_MINIMUM, e.binary(LC_OP_ADD, low, e.scalar(1.0f)), e.scalar(last));
-  // At the last row low == high and the two weights add up to 1, as torchvision's clamp gives.
-  int32_t frac_hi = e.binary(LC_OP_SUB, pos, low);
-  int32_t frac_lo = e.binary(LC_OP_SUB, e.scalar(1.0f), frac_hi);
-  int32_t iota = e.iota(size, static_cast<int>(col.size()));
-  auto hot = [&](int32_t at) { return e.unary(LC_OP_CAST, e.binary(LC_OP_EQUAL, e.reshape(at, col), iota, LC_BOOL)); };
-  int32_t w = e.binary(LC_OP_ADD, e.binary(LC_OP_MUL, hot(low), e.reshape(frac_lo, col)),
-                       e.binary(LC_OP_MUL, hot(high), e.reshape(frac_hi, col)));
-  return e.binary(LC_OP_MUL, w, e.reshape(e.unary(LC_OP_CAST, inside), col));
+  int32_t at =
+      e.binary(LC_OP_MINIMUM, e.binary(LC_OP_MAXIMUM, pos, e.scalar(0.0f)), e.scalar(static_cast<float>(size - 1)));
+  int32_t moved = e.tensor(LC_FLOAT32, e.shape(pos));
+  e.n.op(LC_OP_SELECT_V2, {inside, at, e.scalar(-2.0f)}, {moved});
+  int32_t distance =
+      e.unary(LC_OP_ABS, e.binary(LC_OP_SUB, e.reshape(moved, col), e.iota(size, static_cast<int>(col.size()))));
+  return e.unary(LC_OP_RELU, e.binary(LC_OP_SUB, e.scalar(1.0f), distance));
 }
 
 int32_t fixed_axis_weights(const Emit& e, int32_t bin, int32_t lo, int64_t k, int64_t pooled, int64_t grid,
@@ -111,6 +108,8 @@ int32_t box_coord(const Emit& e, int32_t rois, int64_t k, int32_t col, double sc
 }
 
 int32_t box_maps(const Emit& e, int32_t input, int32_t rois, const std::vector<int64_t>& in_shape, int64_t k) {
+  // One image: every box reads it, and the ops that follow broadcast it (no K copies).
+  if (in_shape[0] == 1) return input;
   int32_t index = e.unary(LC_OP_CAST, e.reshape(e.column(rois, k, 0), {k}), LC_INT32);
   int32_t maps = e.tensor(LC_FLOAT32, {k, in_shape[1], in_shape[2], in_shape[3]});
   e.n.op(LC_OP_GATHER, {input, index}, {maps}).set("axis", 0);
@@ -233,7 +232,8 @@ void roi_pool(litecast::Node& n) {
   int32_t floor_t = e.scalar(lowest);
   // Columns: [K, C, H, 1, W] against [K, 1, 1, pw, W] -> max over W -> [K, C, H, pw].
   int32_t by_col = e.tensor(LC_FLOAT32, {k, c, h, pw, w});
-  n.op(LC_OP_SELECT_V2, {e.reshape(cols, {k, 1, 1, pw, w}), e.reshape(maps, {k, c, h, 1, w}), floor_t}, {by_col});
+  n.op(LC_OP_SELECT_V2, {e.reshape(cols, {k, 1, 1, pw, w}), e.reshape(maps, {e.shape(maps)[0], c, h, 1, w}), floor_t},
+       {by_col});
   int32_t col_max = e.tensor(LC_FLOAT32, {k, c, h, pw});
   n.op(LC_OP_REDUCE_MAX, {by_col, n.const_i32({1}, {4})}, {col_max}).set("keep_dims", false);
   // Rows: [K, C, 1, H, pw] against [K, 1, ph, H, 1] -> max over H -> [K, C, ph, pw].
