@@ -1,10 +1,8 @@
 // torchvision::ps_roi_align and ps_roi_pool: position-sensitive RoI pooling (R-FCN).
 //
 // Output channel c at bin (i, j) reads input channel c * ph * pw + i * pw + j, so the input has
-// C = C_out * ph * pw channels. Both compute every channel at every bin with the separable
-// weights of roi_align.cpp (Ay @ V @ Ax^T), then keep the channel that belongs to each bin: the
-// [K, C_out, ph*pw (channel's bin), ph*pw (bin)] result times an identity, summed over the first
-// ph*pw axis. That costs ph * pw times the arithmetic of the bins kept, and adds only zeros.
+// C = C_out * ph * pw channels. Both use the separable per-axis weights of roi_align.cpp
+// (Ay @ V @ Ax^T), applied per bin to that bin's channels only (own_bins).
 //
 // ps_roi_align(input, rois, spatial_scale, ph, pw, sampling_ratio) -> (output, channel_mapping):
 // as roi_align with aligned=True (box coordinates minus half a pixel, no minimum size), sampling
@@ -39,13 +37,34 @@ PsShape check_ps(const litecast::Node& n) {
   return s;
 }
 
-// [K, C, ph, pw] with every channel at every bin -> [K, C_out, ph, pw], channel c * P + b at bin b.
-int32_t own_channels(const Emit& e, int32_t all, const PsShape& s) {
+// Each bin reads only its own channels: out[k, c, b] = sum over h, w of
+// Ay[k, i(b), h] * V[c * P + b, h, w] * Ax[k, j(b), w] for bin b = i * pw + j of P = ph * pw.
+// The map is laid out [P, H, C_out * W] (per box [K, P, H, C_out * W] with several images), the
+// weights picked per bin ([K, P, H] and [K, P, W]), then two BATCH_MATMULs batched over (box, bin).
+int32_t own_bins(const Emit& e, int32_t ay, int32_t ax, int32_t maps, const PsShape& s) {
   const int64_t bins = s.ph * s.pw;
-  std::vector<float> eye(static_cast<size_t>(bins * bins), 0.0f);
-  for (int64_t b = 0; b < bins; ++b) eye[static_cast<size_t>(b * bins + b)] = 1.0f;
-  int32_t masked = e.binary(LC_OP_MUL, e.reshape(all, {s.k, s.c_out, bins, bins}), e.n.const_f32({bins, bins}, eye));
-  return e.reshape(e.sum(masked, 2), {s.k, s.c_out, s.ph, s.pw});
+  std::vector<int32_t> row_of, col_of;
+  for (int64_t b = 0; b < bins; ++b) {
+    row_of.push_back(static_cast<int32_t>(b / s.pw));
+    col_of.push_back(static_cast<int32_t>(b % s.pw));
+  }
+  auto per_bin = [&](int32_t weights, const std::vector<int32_t>& which, int64_t size) {
+    int32_t y = e.tensor(LC_FLOAT32, {s.k, bins, size});
+    e.n.op(LC_OP_GATHER, {weights, e.n.const_i32(which)}, {y}).set("axis", 1);
+    return y;
+  };
+  int32_t wy = e.reshape(per_bin(ay, row_of, s.h), {s.k, bins, 1, s.h});
+  int32_t wx = e.reshape(per_bin(ax, col_of, s.w), {s.k, bins, s.w, 1});
+  const int64_t lead = e.shape(maps)[0];  // 1 (one image, broadcast) or K
+  int32_t laid = e.transpose(e.reshape(maps, {lead, s.c_out, bins, s.h, s.w}), {0, 2, 3, 1, 4});
+  laid = e.reshape(laid, {lead, bins, s.h, s.c_out * s.w});
+  int32_t rows = e.tensor(LC_FLOAT32, {s.k, bins, 1, s.c_out * s.w});
+  e.n.op(LC_OP_BATCH_MATMUL, {wy, laid}, {rows}).set("adj_x", false).set("adj_y", false);
+  int32_t out = e.tensor(LC_FLOAT32, {s.k, bins, s.c_out, 1});
+  e.n.op(LC_OP_BATCH_MATMUL, {e.reshape(rows, {s.k, bins, s.c_out, s.w}), wx}, {out})
+      .set("adj_x", false)
+      .set("adj_y", false);
+  return e.reshape(e.transpose(e.reshape(out, {s.k, bins, s.c_out}), {0, 2, 1}), {s.k, s.c_out, s.ph, s.pw});
 }
 
 // The second output: the input channel each output element read (c * ph * pw + i * pw + j), a
@@ -85,7 +104,7 @@ void ps_roi_align(litecast::Node& n) {
   int32_t ay = axis_weights(e, y1, y2, s.k, s.ph, s.h, false, sampling(2, s.ph, s.h));
   int32_t ax = axis_weights(e, x1, x2, s.k, s.pw, s.w, false, sampling(1, s.pw, s.w));
   int32_t maps = box_maps(e, n.input(0), rois, n.info(0).shape, s.k);
-  n.output(0, own_channels(e, separable_bins(e, ay, maps, ax, s.k, s.c, s.ph, s.pw, s.h, s.w), s));
+  n.output(0, own_bins(e, ay, ax, maps, s));
   channel_mapping(n, s);
 }
 
@@ -107,7 +126,7 @@ void ps_roi_pool(litecast::Node& n) {
   int32_t ay = mean_weights(e, bin_mask(e, y1, y2, s.k, s.ph, s.h, 0.0f, s.h - 1), s.k, s.ph);
   int32_t ax = mean_weights(e, bin_mask(e, x1, x2, s.k, s.pw, s.w, 0.0f, s.w - 1), s.k, s.pw);
   int32_t maps = box_maps(e, n.input(0), rois, n.info(0).shape, s.k);
-  n.output(0, own_channels(e, separable_bins(e, ay, maps, ax, s.k, s.c, s.ph, s.pw, s.h, s.w), s));
+  n.output(0, own_bins(e, ay, ax, maps, s));
   channel_mapping(n, s);
 }
 
@@ -115,13 +134,13 @@ void ps_roi_pool(litecast::Node& n) {
 
 void register_ps_roi(litecast::Registrar& r) {
   r.translator("torchvision::ps_roi_align", kPriority,
-               "float32; sampling_ratio > 0, or <= 0 (adaptive grid, exact: 2*H+4 sample slots per bin, fewer for "
-               "constant boxes); boxes may be computed; every channel at every bin (ph*pw times the work), own "
-               "channel kept; an empty adaptive grid gives 0 where PyTorch divides 0 by 0",
+               "float32; sampling_ratio > 0, or <= 0 (adaptive grid, exact: H+5 sample slots per bin, fewer for "
+               "constant boxes); boxes may be computed; per-bin weights + 2 BATCH_MATMUL over (box, bin); an "
+               "empty adaptive grid gives 0 where PyTorch divides 0 by 0",
                ps_roi_align);
   r.translator("torchvision::ps_roi_pool", kPriority,
-               "float32; boxes may be computed; bin means as separable 0/1 weights + 2 BATCH_MATMUL, every channel at "
-               "every bin (ph*pw times the work), own channel kept",
+               "float32; boxes may be computed; bin means as separable 0/1 weights per bin + 2 BATCH_MATMUL over (box, "
+               "bin)",
                ps_roi_pool);
 }
 

@@ -15,9 +15,10 @@ struct Sampling {
 };
 
 // The number of sample slots per bin that makes the adaptive grid exact on an axis of `size`
-// pixels, whatever the boxes: a bin of b >= 1 pixels takes ceil(b) samples, so they are more than
-// half a pixel apart and at most 2 * size + 2 of them fall in [-1, size], where they weigh
-// something; a bin under a pixel takes one. Two more cover rounding in the first slot's index.
+// pixels, whatever the boxes. A bin of b pixels takes g = ceil(b) samples, b / g apart; only
+// those in [-1, size] weigh anything. With g <= size + 3 there are at most g of them; with
+// g >= size + 4 they are more than (size + 3) / (size + 4) apart, so at most size + 2 fit. Two
+// more slots cover rounding in the first slot's index (taken one early): size + 5.
 int64_t exact_slots(int64_t size);
 
 // The averaged bilinear weights of the input rows (or columns) for each bin of each box along

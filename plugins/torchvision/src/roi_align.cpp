@@ -15,8 +15,9 @@
 //
 // The adaptive grid: each bin gets a fixed number of sample slots starting at its first sample
 // that can weigh anything (index computed at run time), the slots past ceil(bin size) weigh
-// nothing. exact_slots() bounds how many slots can matter, so the result is exact for any box;
-// with constant boxes the slots are the largest grid among them.
+// nothing. exact_slots() bounds how many samples can weigh anything (size + 5 for an axis of
+// `size` pixels), so the result is exact for any box; with constant boxes the slots are the
+// largest grid among them when that is fewer.
 #include "roi.hpp"
 #include "torchvision.hpp"
 
@@ -90,7 +91,7 @@ int32_t adaptive_axis_weights(const Emit& e, int32_t bin, int32_t lo, int64_t k,
 }  // namespace
 
 int64_t exact_slots(int64_t size) {
-  return 2 * size + 4;
+  return size + 5;
 }
 
 int32_t axis_weights(const Emit& e, int32_t lo, int32_t hi, int64_t k, int64_t pooled, int64_t size, bool at_least_one,
@@ -284,7 +285,7 @@ void register_roi_align(litecast::Registrar& r) {
                "float32; boxes may be computed; bin masks + SELECT_V2 + REDUCE_MAX (up to 2^26 masked elements)",
                roi_pool);
   r.translator("torchvision::roi_align", kPriority,
-               "float32; aligned or not; sampling_ratio > 0, or <= 0 (adaptive grid, exact: 2*H+4 sample slots "
+               "float32; aligned or not; sampling_ratio > 0, or <= 0 (adaptive grid, exact: H+5 sample slots "
                "per bin, fewer for constant boxes); boxes may be computed; separable bilinear weights + 2 BATCH_MATMUL",
                roi_align);
 }

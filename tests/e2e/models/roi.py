@@ -26,6 +26,23 @@ class RoiAlignWide(nn.Module):
         return torchvision.ops.roi_align(x, rois, (2, 3), 1.0, -1, self.aligned)
 
 
+class AdaptiveAnySize(nn.Module):
+    """Adaptive sampling on a tiny map (4 x 5) with boxes from a tenth of a pixel to hundreds of
+    pixels, anywhere around it: most grids are far larger than the map + 5 slots per bin."""
+
+    def __init__(self, op):
+        super().__init__()
+        self.op = op
+
+    def forward(self, x, raw):
+        center = torch.tanh(raw[:, :2]) * 20 + 2
+        size = torch.exp(raw[:, 2:] * 2.0) * 3
+        rois = torch.cat([torch.zeros_like(raw[:, :1]), center - size / 2, center + size / 2], dim=1)
+        if self.op == "ps_roi_align":
+            return torchvision.ops.ps_roi_align(x, rois, (2, 2), 0.8, -1)
+        return torchvision.ops.roi_align(x, rois, (2, 3), 1.2, -1, self.op == "aligned")
+
+
 class RoiAlignConstant(nn.Module):
     def __init__(self, op, aligned=False):
         super().__init__()
@@ -73,6 +90,9 @@ FIXTURES = {
                                    [(2, 3, 16, 16), (6, 4)]),
     "roi_align_adaptive_wide": (lambda: RoiAlignWide(False), [(1, 2, 12, 12), (8, 4)]),
     "roi_align_adaptive_wide_aligned": (lambda: RoiAlignWide(True), [(1, 2, 12, 12), (8, 4)]),
+    "roi_align_adaptive_any_size": (lambda: AdaptiveAnySize("roi_align"), [(1, 8, 4, 5), (48, 4)]),
+    "roi_align_adaptive_any_size_aligned": (lambda: AdaptiveAnySize("aligned"), [(1, 8, 4, 5), (48, 4)]),
+    "ps_roi_align_adaptive_any_size": (lambda: AdaptiveAnySize("ps_roi_align"), [(1, 8, 4, 5), (48, 4)]),
     "roi_align_adaptive_constant": (lambda: RoiAlignConstant("roi_align"), [(2, 3, 16, 16)]),
     "roi_align_adaptive_constant_aligned": (lambda: RoiAlignConstant("roi_align", True), [(2, 3, 16, 16)]),
     "ps_roi_align": (lambda: PsRoiAlign(2), [(1, 2 * 9, 16, 16), (5, 4)]),
