@@ -90,19 +90,10 @@ void ps_roi_align(litecast::Node& n) {
   const int64_t ratio = n.i64(5);
   const Emit e{n};
   int32_t rois = n.input(1);
-  auto sampling = [&](int lo_col, int64_t pooled, int64_t size) {
-    Sampling smp;
-    smp.ratio = ratio;
-    if (ratio > 0) return smp;
-    smp.slots = exact_slots(size);
-    const int64_t known = largest_grid(n, 1, lo_col, scale, 0.5f, false, pooled);
-    if (known > 0) smp.slots = std::min(smp.slots, known);
-    return smp;
-  };
   int32_t x1 = box_coord(e, rois, s.k, 1, scale, 0.5f), y1 = box_coord(e, rois, s.k, 2, scale, 0.5f);
   int32_t x2 = box_coord(e, rois, s.k, 3, scale, 0.5f), y2 = box_coord(e, rois, s.k, 4, scale, 0.5f);
-  int32_t ay = axis_weights(e, y1, y2, s.k, s.ph, s.h, false, sampling(2, s.ph, s.h));
-  int32_t ax = axis_weights(e, x1, x2, s.k, s.pw, s.w, false, sampling(1, s.pw, s.w));
+  int32_t ay = axis_weights(e, y1, y2, s.k, s.ph, s.h, false, sampling_for(n, ratio, 2, scale, 0.5f, false, s.ph, s.h));
+  int32_t ax = axis_weights(e, x1, x2, s.k, s.pw, s.w, false, sampling_for(n, ratio, 1, scale, 0.5f, false, s.pw, s.w));
   int32_t maps = box_maps(e, n.input(0), rois, n.info(0).shape, s.k);
   n.output(0, own_bins(e, ay, ax, maps, s));
   channel_mapping(n, s);

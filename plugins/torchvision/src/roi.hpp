@@ -47,6 +47,12 @@ int32_t box_maps(const Emit& e, int32_t input, int32_t rois, const std::vector<i
 int32_t separable_bins(const Emit& e, int32_t ay, int32_t maps, int32_t ax, int64_t k, int64_t c, int64_t ph,
                        int64_t pw, int64_t h, int64_t w);
 
+// The sampling of one axis for sampling_ratio `ratio` (rois are input 1, the axis's low
+// coordinate is column `lo_col`): fixed, or adaptive with exact_slots(size) slots, fewer when
+// the boxes are constant and their largest grid is smaller.
+Sampling sampling_for(const litecast::Node& n, int64_t ratio, int lo_col, double scale, float offset, bool at_least_one,
+                      int64_t pooled, int64_t size);
+
 // For the adaptive grid with constant boxes: the largest ceil(bin size) over the boxes along
 // the axis of columns (lo_col, hi_col), as torchvision computes it in float; 0 if unknown.
 int64_t largest_grid(const litecast::Node& n, int rois_input, int lo_col, double scale, float offset, bool at_least_one,

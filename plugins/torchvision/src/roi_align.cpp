@@ -143,9 +143,6 @@ int64_t largest_grid(const litecast::Node& n, int rois_input, int lo_col, double
   return largest;
 }
 
-namespace {
-
-// Sample slots per bin for an adaptive grid: exact for any box, fewer with constant boxes.
 Sampling sampling_for(const litecast::Node& n, int64_t ratio, int lo_col, double scale, float offset, bool at_least_one,
                       int64_t pooled, int64_t size) {
   Sampling s;
@@ -156,6 +153,8 @@ Sampling sampling_for(const litecast::Node& n, int64_t ratio, int lo_col, double
   if (known > 0) s.slots = std::min(s.slots, known);
   return s;
 }
+
+namespace {
 
 void roi_align(litecast::Node& n) {
   litecast::TensorInfo in = n.info(0), boxes = n.info(1);
