@@ -2,5 +2,5 @@
 // it has found torchvision's own library (host/src/graph/torchvision_ops.hpp).
 #include "torchvision.hpp"
 
-LITECAST_PLUGIN("litecast.torchvision", "0.2.0", "torchvision ops (torchvision::*)",
+LITECAST_PLUGIN("litecast.torchvision", "0.3.0", "torchvision ops (torchvision::*)",
                 [](litecast::Registrar& r) { torchvision::register_all(r); })

@@ -1,9 +1,10 @@
-// torchvision::roi_align and roi_pool.
+// torchvision::roi_align and roi_pool, and the RoI building blocks they share with ps_roi.cpp.
 //
 // torchvision::roi_align(input [N, C, H, W], rois [K, 5], spatial_scale, pooled_height,
 // pooled_width, sampling_ratio, aligned) -> [K, C, ph, pw]: each output bin is the mean of
-// sampling_ratio x sampling_ratio bilinear samples inside the box (rois rows are
-// (batch index, x1, y1, x2, y2)).
+// grid_h x grid_w bilinear samples inside the box (rois rows are (batch index, x1, y1, x2, y2)).
+// The grid is sampling_ratio x sampling_ratio, or with sampling_ratio <= 0 ceil(bin height) x
+// ceil(bin width), which depends on each box.
 //
 // Bilinear sampling on a regular grid is separable: the mean over a bin is Ay @ V @ Ax^T, where
 // Ay[k] ([ph, H]) holds, for each output row, the averaged interpolation weights of the input
@@ -11,9 +12,17 @@
 // the same for columns. Samples outside [-1, H] x [-1, W] weigh nothing, as in torchvision. So
 // the boxes may be computed by the model (a two-stage head) and the operator is two
 // BATCH_MATMULs on the feature maps GATHERed per box.
+//
+// The adaptive grid: each bin gets a fixed number of sample slots starting at its first sample
+// that can weigh anything (index computed at run time), the slots past ceil(bin size) weigh
+// nothing. exact_slots() bounds how many samples can weigh anything (size + 5 for an axis of
+// `size` pixels), so the result is exact for any box; with constant boxes the slots are the
+// largest grid among them when that is fewer.
+#include "roi.hpp"
 #include "torchvision.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -22,52 +31,28 @@ namespace torchvision {
 
 namespace {
 
-struct Emit {
-  const litecast::Node& n;
+// The weights of each input row for bilinear samples at `pos` (any shape S): [S..., size],
+// zero where `keep` (a bool of shape S, or -1) is false. torchvision's rule: a sample outside
+// [-1, size] weighs nothing, one below 0 counts as 0, one at or past size - 1 is the last row.
+// With the position clamped so, the weights are the tent max(0, 1 - |pos - row|); a sample that
+// weighs nothing is moved to -2, where the tent is 0 on every row.
+int32_t sample_weights(const Emit& e, int32_t pos, int32_t keep, int64_t size) {
+  std::vector<int64_t> col = e.shape(pos);
+  col.push_back(1);
+  int32_t inside = e.binary(LC_OP_LOGICAL_AND, e.binary(LC_OP_GREATER_EQUAL, pos, e.scalar(-1.0f), LC_BOOL),
+                            e.binary(LC_OP_LESS_EQUAL, pos, e.scalar(static_cast<float>(size)), LC_BOOL), LC_BOOL);
+  if (keep >= 0) inside = e.binary(LC_OP_LOGICAL_AND, inside, keep, LC_BOOL);
+  int32_t at =
+      e.binary(LC_OP_MINIMUM, e.binary(LC_OP_MAXIMUM, pos, e.scalar(0.0f)), e.scalar(static_cast<float>(size - 1)));
+  int32_t moved = e.tensor(LC_FLOAT32, e.shape(pos));
+  e.n.op(LC_OP_SELECT_V2, {inside, at, e.scalar(-2.0f)}, {moved});
+  int32_t distance =
+      e.unary(LC_OP_ABS, e.binary(LC_OP_SUB, e.reshape(moved, col), e.iota(size, static_cast<int>(col.size()))));
+  return e.unary(LC_OP_RELU, e.binary(LC_OP_SUB, e.scalar(1.0f), distance));
+}
 
-  int32_t tensor(int32_t dtype, const std::vector<int64_t>& shape) const { return n.add_tensor(dtype, shape); }
-  std::vector<int64_t> shape(int32_t t) const { return n.tensor_info(t).shape; }
-  int32_t scalar(float v) const { return n.add_tensor(LC_FLOAT32, {}, &v, sizeof v); }
-
-  // Elementwise binary op with numpy broadcasting of the shapes (equal ranks or 0-d).
-  int32_t binary(int32_t code, int32_t a, int32_t b, int32_t dtype = LC_FLOAT32) const {
-    std::vector<int64_t> sa = shape(a), sb = shape(b);
-    if (sa.size() < sb.size()) sa.insert(sa.begin(), sb.size() - sa.size(), 1);
-    if (sb.size() < sa.size()) sb.insert(sb.begin(), sa.size() - sb.size(), 1);
-    std::vector<int64_t> out(sa.size());
-    for (size_t i = 0; i < sa.size(); ++i) out[i] = sa[i] == 1 ? sb[i] : sa[i];
-    int32_t y = tensor(dtype, out);
-    litecast::Op op = n.op(code, {a, b}, {y});
-    if (code == LC_OP_ADD || code == LC_OP_SUB || code == LC_OP_MUL || code == LC_OP_DIV)
-      op.set("fused_activation_function", "NONE");
-    return y;
-  }
-  int32_t unary(int32_t code, int32_t x, int32_t dtype = LC_FLOAT32) const {
-    int32_t y = tensor(dtype, shape(x));
-    n.op(code, {x}, {y});
-    return y;
-  }
-  int32_t reshape(int32_t x, const std::vector<int64_t>& to) const {
-    int32_t y = tensor(n.tensor_info(x).dtype, to);
-    std::vector<int32_t> s(to.begin(), to.end());
-    n.op(LC_OP_RESHAPE, {x, n.const_i32(s)}, {y});
-    return y;
-  }
-  // Column c of a [K, 5] tensor as [K, 1].
-  int32_t column(int32_t rois, int64_t k, int32_t c) const {
-    int32_t y = tensor(LC_FLOAT32, {k, 1});
-    n.op(LC_OP_SLICE, {rois, n.const_i32({0, c}), n.const_i32({static_cast<int32_t>(k), 1})}, {y});
-    return y;
-  }
-};
-
-// The averaged interpolation weights along one axis: [K, pooled, size]. `lo`/`hi` are the box's
-// start and end coordinates ([K, 1], already scaled and offset).
-int32_t axis_weights(const Emit& e, int32_t lo, int32_t hi, int64_t k, int64_t pooled, int64_t grid, int64_t size,
-                     bool aligned) {
-  int32_t extent = e.binary(LC_OP_SUB, hi, lo);
-  if (!aligned) extent = e.binary(LC_OP_MAXIMUM, extent, e.scalar(1.0f));
-  int32_t bin = e.binary(LC_OP_DIV, extent, e.scalar(static_cast<float>(pooled)));
+int32_t fixed_axis_weights(const Emit& e, int32_t bin, int32_t lo, int64_t k, int64_t pooled, int64_t grid,
+                           int64_t size) {
   // Sample s = p * grid + i sits at lo + bin * (p + (i + 0.5) / grid).
   std::vector<float> frac;
   for (int64_t p = 0; p < pooled; ++p)
@@ -75,29 +60,101 @@ int32_t axis_weights(const Emit& e, int32_t lo, int32_t hi, int64_t k, int64_t p
       frac.push_back(static_cast<float>(p) + (static_cast<float>(i) + 0.5f) / static_cast<float>(grid));
   const int64_t samples = pooled * grid;
   int32_t pos = e.binary(LC_OP_ADD, lo, e.binary(LC_OP_MUL, bin, e.n.const_f32({1, samples}, frac)));  // [K, S]
-  const float last = static_cast<float>(size - 1);
-  int32_t inside = e.binary(LC_OP_LOGICAL_AND, e.binary(LC_OP_GREATER_EQUAL, pos, e.scalar(-1.0f), LC_BOOL),
-                            e.binary(LC_OP_LESS_EQUAL, pos, e.scalar(static_cast<float>(size)), LC_BOOL), LC_BOOL);
-  pos = e.binary(LC_OP_MAXIMUM, pos, e.scalar(0.0f));
-  int32_t low = e.binary(LC_OP_MINIMUM, e.unary(LC_OP_FLOOR, pos), e.scalar(last));
-  int32_t high = e.binary(LC_OP_MINIMUM, e.binary(LC_OP_ADD, low, e.scalar(1.0f)), e.scalar(last));
-  // At the last row low == high and the two weights add up to 1, as torchvision's clamp gives.
-  int32_t frac_hi = e.binary(LC_OP_SUB, pos, low);
-  int32_t frac_lo = e.binary(LC_OP_SUB, e.scalar(1.0f), frac_hi);
-  std::vector<float> rows(static_cast<size_t>(size));
-  for (int64_t r = 0; r < size; ++r) rows[static_cast<size_t>(r)] = static_cast<float>(r);
-  int32_t iota = e.n.const_f32({1, 1, size}, rows);
-  auto hot = [&](int32_t at) {
-    return e.unary(LC_OP_CAST, e.binary(LC_OP_EQUAL, e.reshape(at, {k, samples, 1}), iota, LC_BOOL));
-  };
-  int32_t w = e.binary(LC_OP_ADD, e.binary(LC_OP_MUL, hot(low), e.reshape(frac_lo, {k, samples, 1})),
-                       e.binary(LC_OP_MUL, hot(high), e.reshape(frac_hi, {k, samples, 1})));
-  w = e.binary(LC_OP_MUL, w, e.reshape(e.unary(LC_OP_CAST, inside), {k, samples, 1}));  // [K, S, size]
-  int32_t grouped = e.reshape(w, {k, pooled, grid, size});
-  int32_t summed = e.tensor(LC_FLOAT32, {k, pooled, size});
-  e.n.op(LC_OP_SUM, {grouped, e.n.const_i32({1}, {2})}, {summed}).set("keep_dims", false);
-  return e.binary(LC_OP_MUL, summed, e.scalar(1.0f / static_cast<float>(grid)));
+  int32_t w = e.reshape(sample_weights(e, pos, -1, size), {k, pooled, grid, size});
+  return e.binary(LC_OP_MUL, e.sum(w, 2), e.scalar(1.0f / static_cast<float>(grid)));
 }
+
+int32_t adaptive_axis_weights(const Emit& e, int32_t bin, int32_t lo, int64_t k, int64_t pooled, int64_t slots,
+                              int64_t size) {
+  int32_t grid = e.unary(LC_OP_CEIL, bin);                        // [K, 1]
+  int32_t count = e.binary(LC_OP_MAXIMUM, grid, e.scalar(1.0f));  // a divisor that is never 0
+  std::vector<float> ps;
+  for (int64_t p = 0; p < pooled; ++p) ps.push_back(static_cast<float>(p));
+  int32_t start = e.binary(LC_OP_ADD, lo, e.binary(LC_OP_MUL, e.n.const_f32({1, pooled}, ps), bin));  // [K, P]
+  // The first sample at or past -1: i >= (-1 - start) / step - 0.5, taken one early for rounding,
+  // kept in [0, count] (a degenerate step only has to give a finite index).
+  int32_t step = e.binary(LC_OP_MAXIMUM, e.binary(LC_OP_DIV, bin, count), e.scalar(1e-6f));
+  int32_t first = e.binary(LC_OP_DIV, e.binary(LC_OP_SUB, e.scalar(-1.0f), start), step);
+  first = e.binary(LC_OP_SUB, e.unary(LC_OP_CEIL, e.binary(LC_OP_SUB, first, e.scalar(0.5f))), e.scalar(1.0f));
+  first = e.binary(LC_OP_MINIMUM, e.binary(LC_OP_MAXIMUM, first, e.scalar(0.0f)), count);
+  int32_t index = e.binary(LC_OP_ADD, e.reshape(first, {k, pooled, 1}), e.iota(slots, 3));  // [K, P, M]
+  int32_t grid3 = e.reshape(grid, {k, 1, 1}), count3 = e.reshape(count, {k, 1, 1});
+  int32_t taken = e.binary(LC_OP_LESS, index, grid3, LC_BOOL);
+  // As torchvision: start + (i + 0.5) * bin / grid.
+  int32_t offset = e.binary(
+      LC_OP_DIV, e.binary(LC_OP_MUL, e.binary(LC_OP_ADD, index, e.scalar(0.5f)), e.reshape(bin, {k, 1, 1})), count3);
+  int32_t pos = e.binary(LC_OP_ADD, e.reshape(start, {k, pooled, 1}), offset);
+  int32_t w = sample_weights(e, pos, taken, size);  // [K, P, M, size]
+  return e.binary(LC_OP_DIV, e.sum(w, 2), count3);
+}
+
+}  // namespace
+
+int64_t exact_slots(int64_t size) {
+  return size + 5;
+}
+
+int32_t axis_weights(const Emit& e, int32_t lo, int32_t hi, int64_t k, int64_t pooled, int64_t size, bool at_least_one,
+                     Sampling sampling) {
+  int32_t extent = e.binary(LC_OP_SUB, hi, lo);
+  if (at_least_one) extent = e.binary(LC_OP_MAXIMUM, extent, e.scalar(1.0f));
+  int32_t bin = e.binary(LC_OP_DIV, extent, e.scalar(static_cast<float>(pooled)));
+  if (sampling.ratio > 0) return fixed_axis_weights(e, bin, lo, k, pooled, sampling.ratio, size);
+  return adaptive_axis_weights(e, bin, lo, k, pooled, sampling.slots, size);
+}
+
+int32_t box_coord(const Emit& e, int32_t rois, int64_t k, int32_t col, double scale, float offset) {
+  int32_t scaled = e.binary(LC_OP_MUL, e.column(rois, k, col), e.scalar(static_cast<float>(scale)));
+  return offset == 0.0f ? scaled : e.binary(LC_OP_SUB, scaled, e.scalar(offset));
+}
+
+int32_t box_maps(const Emit& e, int32_t input, int32_t rois, const std::vector<int64_t>& in_shape, int64_t k) {
+  // One image: every box reads it, and the ops that follow broadcast it (no K copies).
+  if (in_shape[0] == 1) return input;
+  int32_t index = e.unary(LC_OP_CAST, e.reshape(e.column(rois, k, 0), {k}), LC_INT32);
+  int32_t maps = e.tensor(LC_FLOAT32, {k, in_shape[1], in_shape[2], in_shape[3]});
+  e.n.op(LC_OP_GATHER, {input, index}, {maps}).set("axis", 0);
+  return maps;
+}
+
+int32_t separable_bins(const Emit& e, int32_t ay, int32_t maps, int32_t ax, int64_t k, int64_t c, int64_t ph,
+                       int64_t pw, int64_t h, int64_t w) {
+  int32_t rows = e.tensor(LC_FLOAT32, {k, c, ph, w});
+  e.n.op(LC_OP_BATCH_MATMUL, {e.reshape(ay, {k, 1, ph, h}), maps}, {rows}).set("adj_x", false).set("adj_y", false);
+  int32_t out = e.tensor(LC_FLOAT32, {k, c, ph, pw});
+  e.n.op(LC_OP_BATCH_MATMUL, {rows, e.reshape(ax, {k, 1, pw, w})}, {out}).set("adj_x", false).set("adj_y", true);
+  return out;
+}
+
+int64_t largest_grid(const litecast::Node& n, int rois_input, int lo_col, double scale, float offset, bool at_least_one,
+                     int64_t pooled) {
+  if (!n.info(rois_input).is_constant) return 0;
+  std::vector<float> r = n.floats_of(rois_input);
+  int64_t largest = 1;
+  for (size_t b = 0; b + 5 <= r.size(); b += 5) {
+    const float s = static_cast<float>(scale);
+    float extent =
+        (r[b + static_cast<size_t>(lo_col) + 2] * s - offset) - (r[b + static_cast<size_t>(lo_col)] * s - offset);
+    if (at_least_one) extent = std::max(extent, 1.0f);
+    const float grid = std::ceil(extent / static_cast<float>(pooled));
+    if (!(grid < 1e9f)) return 0;  // inf or NaN: leave it to the bound
+    largest = std::max(largest, static_cast<int64_t>(grid));
+  }
+  return largest;
+}
+
+Sampling sampling_for(const litecast::Node& n, int64_t ratio, int lo_col, double scale, float offset, bool at_least_one,
+                      int64_t pooled, int64_t size) {
+  Sampling s;
+  s.ratio = ratio;
+  if (ratio > 0) return s;
+  s.slots = exact_slots(size);
+  const int64_t known = largest_grid(n, 1, lo_col, scale, offset, at_least_one, pooled);
+  if (known > 0) s.slots = std::min(s.slots, known);
+  return s;
+}
+
+namespace {
 
 void roi_align(litecast::Node& n) {
   litecast::TensorInfo in = n.info(0), boxes = n.info(1);
@@ -106,60 +163,47 @@ void roi_align(litecast::Node& n) {
   const double scale = n.f64(2);
   const int64_t ph = n.i64(3), pw = n.i64(4), ratio = n.i64(5);
   const bool aligned = n.flag(6);
-  if (ratio <= 0)
-    n.decline("sampling_ratio <= 0 (a grid that depends on each box's size); give a fixed sampling_ratio");
   const int64_t k = boxes.shape[0], c = in.shape[1], h = in.shape[2], w = in.shape[3];
   const Emit e{n};
   int32_t rois = n.input(1);
   const float offset = aligned ? 0.5f : 0.0f;
-  auto coord = [&](int32_t col) {
-    return e.binary(LC_OP_SUB, e.binary(LC_OP_MUL, e.column(rois, k, col), e.scalar(static_cast<float>(scale))),
-                    e.scalar(offset));
-  };
-  int32_t x1 = coord(1), y1 = coord(2), x2 = coord(3), y2 = coord(4);
-  int32_t ay = axis_weights(e, y1, y2, k, ph, ratio, h, aligned);  // [K, ph, H]
-  int32_t ax = axis_weights(e, x1, x2, k, pw, ratio, w, aligned);  // [K, pw, W]
-  // The feature map of each box's image: GATHER by the batch index.
-  int32_t index = e.unary(LC_OP_CAST, e.reshape(e.column(rois, k, 0), {k}), LC_INT32);
-  int32_t maps = e.tensor(LC_FLOAT32, {k, c, h, w});
-  n.op(LC_OP_GATHER, {n.input(0), index}, {maps}).set("axis", 0);
-  int32_t rows = e.tensor(LC_FLOAT32, {k, c, ph, w});
-  n.op(LC_OP_BATCH_MATMUL, {e.reshape(ay, {k, 1, ph, h}), maps}, {rows}).set("adj_x", false).set("adj_y", false);
-  int32_t out = e.tensor(LC_FLOAT32, {k, c, ph, pw});
-  n.op(LC_OP_BATCH_MATMUL, {rows, e.reshape(ax, {k, 1, pw, w})}, {out}).set("adj_x", false).set("adj_y", true);
-  n.output(0, out);
+  int32_t x1 = box_coord(e, rois, k, 1, scale, offset), y1 = box_coord(e, rois, k, 2, scale, offset);
+  int32_t x2 = box_coord(e, rois, k, 3, scale, offset), y2 = box_coord(e, rois, k, 4, scale, offset);
+  int32_t ay = axis_weights(e, y1, y2, k, ph, h, !aligned, sampling_for(n, ratio, 2, scale, offset, !aligned, ph, h));
+  int32_t ax = axis_weights(e, x1, x2, k, pw, w, !aligned, sampling_for(n, ratio, 1, scale, offset, !aligned, pw, w));
+  n.output(0, separable_bins(e, ay, box_maps(e, n.input(0), rois, in.shape, k), ax, k, c, ph, pw, h, w));
 }
 
-// round() as C's: half away from zero (TFLite's ROUND rounds half to even).
+}  // namespace
+
 int32_t round_away(const Emit& e, int32_t x) {
   int32_t mag = e.unary(LC_OP_FLOOR, e.binary(LC_OP_ADD, e.unary(LC_OP_ABS, x), e.scalar(0.5f)));
   return e.binary(LC_OP_MUL, e.unary(LC_OP_SIGN, x), mag);
 }
 
-// Which rows (or columns) each bin of each box covers: [K, pooled, size] bool. `lo`/`hi` are the
-// box's rounded start and end ([K, 1]); bins are [floor(p * bin), ceil((p + 1) * bin)) from lo,
-// clipped to the image, as torchvision computes them.
-int32_t bin_mask(const Emit& e, int32_t lo, int32_t hi, int64_t k, int64_t pooled, int64_t size) {
-  int32_t extent =
-      e.binary(LC_OP_MAXIMUM, e.binary(LC_OP_ADD, e.binary(LC_OP_SUB, hi, lo), e.scalar(1.0f)), e.scalar(1.0f));
+int32_t bin_mask(const Emit& e, int32_t lo, int32_t hi, int64_t k, int64_t pooled, int64_t size, float extra,
+                 int64_t clip) {
+  int32_t extent = e.binary(LC_OP_SUB, hi, lo);
+  if (extra != 0.0f) extent = e.binary(LC_OP_ADD, extent, e.scalar(extra));
+  extent = e.binary(LC_OP_MAXIMUM, extent, e.scalar(1.0f));
   int32_t bin = e.binary(LC_OP_DIV, extent, e.scalar(static_cast<float>(pooled)));
   std::vector<float> p0, p1;
   for (int64_t p = 0; p < pooled; ++p) {
     p0.push_back(static_cast<float>(p));
     p1.push_back(static_cast<float>(p + 1));
   }
-  auto clip = [&](int32_t t) {
+  auto clipped = [&](int32_t t) {
     return e.binary(LC_OP_MINIMUM, e.binary(LC_OP_MAXIMUM, e.binary(LC_OP_ADD, t, lo), e.scalar(0.0f)),
-                    e.scalar(static_cast<float>(size)));
+                    e.scalar(static_cast<float>(clip)));
   };
-  int32_t start = clip(e.unary(LC_OP_FLOOR, e.binary(LC_OP_MUL, bin, e.n.const_f32({1, pooled}, p0))));
-  int32_t end = clip(e.unary(LC_OP_CEIL, e.binary(LC_OP_MUL, bin, e.n.const_f32({1, pooled}, p1))));
-  std::vector<float> rows(static_cast<size_t>(size));
-  for (int64_t r = 0; r < size; ++r) rows[static_cast<size_t>(r)] = static_cast<float>(r);
-  int32_t iota = e.n.const_f32({1, 1, size}, rows);
+  int32_t start = clipped(e.unary(LC_OP_FLOOR, e.binary(LC_OP_MUL, bin, e.n.const_f32({1, pooled}, p0))));
+  int32_t end = clipped(e.unary(LC_OP_CEIL, e.binary(LC_OP_MUL, bin, e.n.const_f32({1, pooled}, p1))));
+  int32_t iota = e.iota(size, 3);
   return e.binary(LC_OP_LOGICAL_AND, e.binary(LC_OP_GREATER_EQUAL, iota, e.reshape(start, {k, pooled, 1}), LC_BOOL),
                   e.binary(LC_OP_LESS, iota, e.reshape(end, {k, pooled, 1}), LC_BOOL), LC_BOOL);
 }
+
+namespace {
 
 // torchvision::roi_pool(input, rois, spatial_scale, pooled_height, pooled_width) -> [K, C, ph, pw]:
 // the maximum over each bin of the box (boxes rounded to whole pixels), 0 for an empty bin.
@@ -180,16 +224,16 @@ void roi_pool(litecast::Node& n) {
     return round_away(e, e.binary(LC_OP_MUL, e.column(rois, k, col), e.scalar(static_cast<float>(scale))));
   };
   int32_t x1 = coord(1), y1 = coord(2), x2 = coord(3), y2 = coord(4);
-  int32_t rows = bin_mask(e, y1, y2, k, ph, h);  // [K, ph, H]
-  int32_t cols = bin_mask(e, x1, x2, k, pw, w);  // [K, pw, W]
-  int32_t index = e.unary(LC_OP_CAST, e.reshape(e.column(rois, k, 0), {k}), LC_INT32);
-  int32_t maps = e.tensor(LC_FLOAT32, {k, c, h, w});
-  n.op(LC_OP_GATHER, {n.input(0), index}, {maps}).set("axis", 0);
+  // roi_pool's bins: extent end - start + 1, clipped to [0, size].
+  int32_t rows = bin_mask(e, y1, y2, k, ph, h, 1.0f, h);  // [K, ph, H]
+  int32_t cols = bin_mask(e, x1, x2, k, pw, w, 1.0f, w);  // [K, pw, W]
+  int32_t maps = box_maps(e, n.input(0), rois, in.shape, k);
   const float lowest = std::numeric_limits<float>::lowest();
   int32_t floor_t = e.scalar(lowest);
   // Columns: [K, C, H, 1, W] against [K, 1, 1, pw, W] -> max over W -> [K, C, H, pw].
   int32_t by_col = e.tensor(LC_FLOAT32, {k, c, h, pw, w});
-  n.op(LC_OP_SELECT_V2, {e.reshape(cols, {k, 1, 1, pw, w}), e.reshape(maps, {k, c, h, 1, w}), floor_t}, {by_col});
+  n.op(LC_OP_SELECT_V2, {e.reshape(cols, {k, 1, 1, pw, w}), e.reshape(maps, {e.shape(maps)[0], c, h, 1, w}), floor_t},
+       {by_col});
   int32_t col_max = e.tensor(LC_FLOAT32, {k, c, h, pw});
   n.op(LC_OP_REDUCE_MAX, {by_col, n.const_i32({1}, {4})}, {col_max}).set("keep_dims", false);
   // Rows: [K, C, 1, H, pw] against [K, 1, ph, H, 1] -> max over H -> [K, C, ph, pw].
@@ -240,8 +284,8 @@ void register_roi_align(litecast::Registrar& r) {
                "float32; boxes may be computed; bin masks + SELECT_V2 + REDUCE_MAX (up to 2^26 masked elements)",
                roi_pool);
   r.translator("torchvision::roi_align", kPriority,
-               "float32; fixed sampling_ratio > 0; aligned or not; boxes may be computed; separable bilinear "
-               "weights + 2 BATCH_MATMUL",
+               "float32; aligned or not; sampling_ratio > 0, or <= 0 (adaptive grid, exact: H+5 sample slots "
+               "per bin, fewer for constant boxes); boxes may be computed; separable bilinear weights + 2 BATCH_MATMUL",
                roi_align);
 }
 

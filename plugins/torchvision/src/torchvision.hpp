@@ -10,10 +10,14 @@ constexpr int32_t kPriority = 100;
 
 void register_nms(litecast::Registrar& r);
 void register_roi_align(litecast::Registrar& r);
+void register_ps_roi(litecast::Registrar& r);
+void register_deform_conv(litecast::Registrar& r);
 
 inline void register_all(litecast::Registrar& r) {
   register_nms(r);
   register_roi_align(r);
+  register_ps_roi(r);
+  register_deform_conv(r);
 }
 
 }  // namespace torchvision

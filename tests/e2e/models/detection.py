@@ -1,5 +1,6 @@
-"""torchvision's operators (the torchvision plugin): NMS and batched NMS in detection
-post-processing. torchvision.ops.nms keeps a number of boxes that depends on their values; the
+"""torchvision's operators (the torchvision plugin) in detection models: NMS and batched NMS in
+post-processing, roi_align/roi_pool in a two-stage head, an R-FCN head (deformable convolution,
+ps_roi_pool, ps_roi_align); roi.py and deform_conv.py test the operators' options. torchvision.ops.nms keeps a number of boxes that depends on their values; the
 converted model returns one entry per input box, the kept indices first, in PyTorch's order,
 then -1 (docs/torchvision.md). The fixtures pad PyTorch's result the same way, so the two compare
 exactly."""
@@ -7,6 +8,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+from _tv import DeformConv, RoiAlign, rois_from  # noqa: F401
 
 N = 30
 
@@ -48,24 +51,6 @@ class DetectionPost(nn.Module):
         return padded(keep, deltas.shape[0])
 
 
-def rois_from(raw, batch, size):
-    """[K, 5] boxes (batch index, x1, y1, x2, y2) inside a size x size image, from numbers."""
-    index = (torch.arange(raw.shape[0]) % batch).to(raw.dtype).unsqueeze(1)
-    xy = torch.sigmoid(raw[:, :2]) * size * 0.6
-    wh = torch.sigmoid(raw[:, 2:]) * size * 0.4 + 1.0
-    return torch.cat([index, xy, xy + wh], dim=1)
-
-
-class RoiAlign(nn.Module):
-    def __init__(self, aligned, ratio, scale=1.0, out=(3, 3), batch=1, size=16):
-        super().__init__()
-        self.aligned, self.ratio, self.scale, self.out, self.batch, self.size = aligned, ratio, scale, out, batch, size
-
-    def forward(self, x, raw):
-        rois = rois_from(raw, self.batch, self.size)
-        return torchvision.ops.roi_align(x, rois, self.out, self.scale, self.ratio, self.aligned)
-
-
 class RoiPool(nn.Module):
     def __init__(self, scale, out, batch=1, size=16):
         super().__init__()
@@ -97,6 +82,25 @@ class TwoStageHead(nn.Module):
         return self.head(pooled.flatten(1))
 
 
+class RfcnHead(nn.Module):
+    """An R-FCN head: a deformable backbone, position-sensitive score maps, ps_roi_pool and
+    ps_roi_align (adaptive) votes averaged over the bins into class scores."""
+
+    def __init__(self, classes=3, bins=3):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU())
+        self.deform = DeformConv(8, 8, 3, padding=1, mask=True, spread=1.0)
+        self.scores = nn.Conv2d(8, classes * bins * bins, 1)
+        self.bins = bins
+
+    def forward(self, image, raw):
+        features = self.scores(torch.relu(self.deform(self.stem(image))))
+        rois = rois_from(raw, image.shape[0], image.shape[-1])
+        pooled = torchvision.ops.ps_roi_pool(features, rois, self.bins, 0.5)
+        aligned = torchvision.ops.ps_roi_align(features, rois, self.bins, 0.5, -1)
+        return (pooled + aligned).mean(dim=(2, 3)).softmax(dim=1)
+
+
 FIXTURES = {
     "roi_align": (lambda: RoiAlign(False, 2), [(1, 4, 16, 16), (5, 4)]),
     "roi_align_aligned": (lambda: RoiAlign(True, 3, scale=0.5, out=(2, 4), batch=2, size=32), [(2, 3, 16, 16), (6, 4)]),
@@ -104,6 +108,7 @@ FIXTURES = {
     "roi_pool_scaled": (lambda: RoiPool(0.5, (2, 4), batch=2, size=32), [(2, 3, 16, 16), (6, 4)]),
     "roi_pool_argmax": (RoiPoolArgmax, [(1, 2, 12, 12), (4, 4)]),
     "roi_align_two_stage_head": (TwoStageHead, [(2, 3, 32, 32), (6, 4)]),
+    "rfcn_head_deform_ps_roi": (RfcnHead, [(2, 3, 32, 32), (6, 4)]),
     "nms": (Nms, [(N, 4), (N,)]),
     "detection_post_batched_nms": (DetectionPost, [(N, 4), (N, 3)]),
 }
