@@ -99,3 +99,17 @@ FIXTURES.update({
     "adaptive_max_pool3d_indices": (lambda: AdaptiveMaxWithIndices((2, 3, 2)), [(2, 3, 4, 6, 6)]),
     "adaptive_max_pool3d_indices_1": (lambda: AdaptiveMaxWithIndices(1), [(1, 3, 3, 4, 5)]),
 })
+
+
+class TransposedRelu6(nn.Module):
+    """A ReLU6 after a transposed 3-D convolution, fused into it as its activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose3d(3, 2, 2, stride=2)
+
+    def forward(self, x):
+        return F.relu6(self.up(x))
+
+
+FIXTURES["conv_transpose3d_relu6"] = (lambda: TransposedRelu6(), [(1, 3, 2, 3, 3)])
