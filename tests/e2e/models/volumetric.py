@@ -113,3 +113,35 @@ class TransposedRelu6(nn.Module):
 
 
 FIXTURES["conv_transpose3d_relu6"] = (lambda: TransposedRelu6(), [(1, 3, 2, 3, 3)])
+
+
+class VideoNet(nn.Module):
+    """A small video classifier the way such models are written: Conv3d + BatchNorm3d + ReLU
+    stem, a max pool, a residual block, global average pooling and a linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv3d(3, 8, (3, 5, 5), stride=(1, 2, 2), padding=(1, 2, 2), bias=False),
+                                  nn.BatchNorm3d(8), nn.ReLU(inplace=True))
+        self.pool = nn.MaxPool3d((1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1))
+        self.block = nn.Sequential(nn.Conv3d(8, 8, 3, padding=1, bias=False), nn.BatchNorm3d(8), nn.ReLU(),
+                                   nn.Conv3d(8, 8, 3, padding=1, bias=False), nn.BatchNorm3d(8))
+        self.head = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = self.pool(self.stem(x))
+        x = torch.relu(x + self.block(x))
+        return self.head(F.adaptive_avg_pool3d(x, 1).flatten(1))
+
+
+def video_net():
+    torch.manual_seed(0)
+    m = VideoNet()
+    for bn in m.modules():  # non-trivial running statistics
+        if isinstance(bn, nn.BatchNorm3d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+    return m
+
+
+FIXTURES["video_net"] = (video_net, [(2, 3, 4, 16, 16)])
