@@ -145,3 +145,17 @@ def video_net():
 
 
 FIXTURES["video_net"] = (video_net, [(2, 3, 4, 16, 16)])
+
+
+def up(**kw):
+    return f(lambda x: F.interpolate(x, **kw))
+
+
+FIXTURES.update({
+    "upsample_nearest3d_scale": (up(scale_factor=2, mode="nearest"), [(1, 2, 3, 4, 5)]),
+    "upsample_nearest3d_size": (up(size=(5, 7, 3), mode="nearest"), [(1, 2, 3, 4, 5)]),
+    "upsample_nearest_exact3d": (up(size=(4, 6, 9), mode="nearest-exact"), [(1, 2, 3, 4, 5)]),
+    "upsample_trilinear3d": (up(scale_factor=2, mode="trilinear"), [(1, 2, 3, 4, 5)]),
+    "upsample_trilinear3d_align": (up(size=(5, 7, 4), mode="trilinear", align_corners=True), [(2, 2, 3, 4, 5)]),
+    "upsample_trilinear3d_fraction": (up(scale_factor=(1.5, 1, 2.5), mode="trilinear"), [(1, 3, 4, 3, 2)]),
+})
