@@ -94,6 +94,27 @@ AxisMap torch_linear(int64_t in, int64_t out, bool align_corners, double scale) 
   return m;
 }
 
+// PyTorch's bicubic weights (Keys' cubic convolution, A = -0.75) over the 4 input pixels
+// around each source position, clamped at the edges; the source position is not clamped to 0.
+AxisMap torch_cubic(int64_t in, int64_t out, bool align_corners, double scale) {
+  AxisMap m{out, in, std::vector<float>(static_cast<size_t>(out * in), 0.0f)};
+  const float s = align_corners ? (out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f)
+                                : torch_scale(in, out, scale);
+  const float a = -0.75f;
+  auto near = [a](float x) { return ((a + 2.0f) * x - (a + 3.0f)) * x * x + 1.0f; };
+  auto far = [a](float x) { return ((a * x - 5.0f * a) * x + 8.0f * a) * x - 4.0f * a; };
+  for (int64_t o = 0; o < out; ++o) {
+    const float src = align_corners ? s * static_cast<float>(o) : s * (static_cast<float>(o) + 0.5f) - 0.5f;
+    const float base = std::floor(src), t = src - base;
+    const float w[4] = {far(t + 1.0f), near(t), near(1.0f - t), far(2.0f - t)};
+    for (int k = 0; k < 4; ++k) {
+      const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(base) - 1 + k, 0, in - 1);
+      m.m[static_cast<size_t>(o * in + i)] += w[k];
+    }
+  }
+  return m;
+}
+
 // RESIZE_BILINEAR with align_corners (true) or half_pixel_centers (false).
 AxisMap tflite_linear(int64_t in, int64_t out, bool align_corners) {
   AxisMap m{out, in, std::vector<float>(static_cast<size_t>(out * in), 0.0f)};
@@ -205,6 +226,17 @@ void upsample_3d(litecast::Node& n) {
   n.unary_like_output(LC_OP_RESHAPE, {t, n.const_i32(std::vector<int32_t>(out.begin(), out.end()))});
 }
 
+void upsample_bicubic(litecast::Node& n) {
+  Resize r = read_resize(n, kLinearScales);
+  if (n.info(kInput).rank() != 4) n.decline("4-D input only");
+  const bool align = n.flag(kAlignCorners);
+  AxisMap h = torch_cubic(r.in[2], r.out[2], align, r.scales[0]);
+  AxisMap w = torch_cubic(r.in[3], r.out[3], align, r.scales[1]);
+  int32_t y = spatial::separable_map(n, n.input(kInput), h, w);
+  if (y != n.input(kInput)) return n.output(0, y);
+  n.unary_like_output(LC_OP_RESHAPE, {y, n.const_i32(std::vector<int32_t>(r.out.begin(), r.out.end()))});
+}
+
 // PyTorch orders the r x r block inside each output channel (c * r * r + i * r + j); TFLite's
 // DEPTH_TO_SPACE / SPACE_TO_DEPTH order the block outside ((i * r + j) * C + c).
 std::vector<int32_t> block_outside(int64_t channels, int64_t block) {
@@ -254,6 +286,10 @@ const Family family([](litecast::Registrar& r) {
   const char* linear = "float32; 1-d/2-d; align_corners both; FULLY_CONNECTED per axis where TFLite's sampling differs";
   r.translator("aten::upsample_linear1d", kPriority, linear, upsample_linear);
   r.translator("aten::upsample_bilinear2d", kPriority, linear, upsample_linear);
+  r.translator("aten::upsample_bicubic2d", kPriority,
+               "float32; 4-D; align_corners both; sizes or scale factors; no antialias; FULLY_CONNECTED per axis "
+               "with PyTorch's cubic weights",
+               upsample_bicubic);
   const char* nearest3d = "float32; 5-D; sizes or scale factors; GATHER per resized axis";
   r.translator("aten::upsample_nearest3d", kPriority, nearest3d, upsample_3d<false, false>);
   r.translator("aten::_upsample_nearest_exact3d", kPriority, nearest3d, upsample_3d<false, true>);

@@ -47,12 +47,12 @@ FIXTURES = {
     "local_response_norm": (lambda: nn.LocalResponseNorm(3), [X4]),
     "cumprod": (f(lambda x: torch.cumprod(x, -1)), [X3]),
     "grid_sample": (f(lambda x, g: F.grid_sample(x, g, align_corners=False)), [X4, (1, 5, 5, 2)]),
+    "interpolate_bicubic": (f(lambda x: F.interpolate(x, scale_factor=2, mode="bicubic")), [X4]),
     "masked_fill_tensor": (f(lambda x: x.masked_fill(x > 1.5, float("-inf")).softmax(-1)), [X3]),
 }
 
 # name -> (why it does not convert yet, factory, inputs); not collected as fixtures.
 GAPS = {
     "hardshrink": ("aten::hardshrink is the op of the plugin guide's example plugin (docs/plugin-guide/example), which translates it; no first-party plugin does", lambda: nn.Hardshrink(), [X3]),
-    "interpolate_bicubic": ("aten::upsample_bicubic2d is not translated yet", f(lambda x: F.interpolate(x, scale_factor=2, mode="bicubic")), [X4]),
     "rfft": ("aten::fft_rfft: TFLite's RFFT2D only; not translated", f(lambda x: torch.fft.rfft(x).abs()), [(2, 16)]),
 }
