@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kInput = 0, kGrid = 1, kMode = 2, kPadding = 3, kAlignCorners = 4;
 constexpr int64_t kBilinear = 0, kNearest = 1;
-constexpr int64_t kZeros = 0, kBorder = 1;
+constexpr int64_t kZeros = 0, kBorder = 1, kReflection = 2;
 
 struct Sampler {
   const litecast::Node& n;
@@ -27,8 +27,9 @@ struct Sampler {
   int32_t bin(int32_t code, int32_t a, int32_t b, int32_t dtype = -1) const { return pw::binary(n, code, a, b, dtype); }
 
   // Grid coordinate (-1 .. 1) -> input position along an axis of `size` pixels, as PyTorch's
-  // grid_sampler_unnormalize, then clipped for border padding.
-  int32_t position(int32_t g, int64_t size, bool align_corners, bool border) const {
+  // grid_sampler_unnormalize, then reflected (reflection padding) and clipped (border and
+  // reflection padding).
+  int32_t position(int32_t g, int64_t size, bool align_corners, int64_t padding) const {
     int32_t p = bin(LC_OP_ADD, g, f(1.0));
     if (align_corners) {
       p = bin(LC_OP_MUL, bin(LC_OP_DIV, p, f(2.0)), f(static_cast<double>(size - 1)));
@@ -36,8 +37,22 @@ struct Sampler {
       p = bin(LC_OP_MUL, p, f(static_cast<double>(size)));
       p = bin(LC_OP_DIV, bin(LC_OP_SUB, p, f(1.0)), f(2.0));
     }
-    if (border) p = bin(LC_OP_MINIMUM, bin(LC_OP_MAXIMUM, p, f(0.0)), f(static_cast<double>(size - 1)));
+    if (padding == kReflection) p = reflect(p, size, align_corners);
+    if (padding != kZeros) p = bin(LC_OP_MINIMUM, bin(LC_OP_MAXIMUM, p, f(0.0)), f(static_cast<double>(size - 1)));
     return p;
+  }
+
+  // PyTorch's reflect_coordinates: p folded back and forth into [low, high], the pixel edges
+  // (-0.5 .. size - 0.5) or, with align_corners, the pixel centres (0 .. size - 1).
+  int32_t reflect(int32_t p, int64_t size, bool align_corners) const {
+    const double low = align_corners ? 0.0 : -0.5;
+    const double span = align_corners ? static_cast<double>(size - 1) : static_cast<double>(size);
+    if (span <= 0.0) return bin(LC_OP_MUL, p, f(0.0));
+    int32_t d = pw::unary(n, LC_OP_ABS, bin(LC_OP_SUB, p, f(low)));
+    int32_t flips = pw::unary(n, LC_OP_FLOOR, bin(LC_OP_DIV, d, f(span)));
+    int32_t extra = bin(LC_OP_SUB, d, bin(LC_OP_MUL, flips, f(span)));
+    int32_t even = bin(LC_OP_EQUAL, bin(LC_OP_FLOOR_MOD, flips, f(2.0)), f(0.0), LC_BOOL);
+    return pw::select(n, even, bin(LC_OP_ADD, extra, f(low)), bin(LC_OP_SUB, f(span + low), extra));
   }
 
   // x[yy, xx] per sample ([N, Ho, Wo, C]) times weight, 0 where (yy, xx) lies outside.
@@ -65,7 +80,7 @@ void grid_sampler(litecast::Node& n) {
   if (x.rank() != 4 || grid.rank() != 4 || grid.shape[3] != 2) n.decline("4-D input and grid (N, Ho, Wo, 2) only");
   const int64_t mode = n.i64(kMode), padding = n.i64(kPadding);
   if (mode != kBilinear && mode != kNearest) n.decline("bilinear and nearest modes only (not bicubic)");
-  if (padding != kZeros && padding != kBorder) n.decline("zeros and border padding only (not reflection)");
+  if (padding != kZeros && padding != kBorder && padding != kReflection) n.decline("unknown padding mode");
   const bool align_corners = n.flag(kAlignCorners);
   const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
   const int64_t Ho = grid.shape[1], Wo = grid.shape[2];
@@ -82,8 +97,7 @@ void grid_sampler(litecast::Node& n) {
   const std::vector<int64_t> half{N, Ho, Wo, 1};
   int32_t gx = n.add_tensor(LC_FLOAT32, half), gy = n.add_tensor(LC_FLOAT32, half);
   n.op(LC_OP_SPLIT, {n.const_i32({}, {3}), pw::cast(n, n.input(kGrid), LC_FLOAT32)}, {gx, gy}).set("num_splits", 2);
-  const bool border = padding == kBorder;
-  int32_t px = s.position(gx, W, align_corners, border), py = s.position(gy, H, align_corners, border);
+  int32_t px = s.position(gx, W, align_corners, padding), py = s.position(gy, H, align_corners, padding);
   int32_t y;
   if (mode == kNearest) {
     // PyTorch rounds half to even (nearbyint), as TFLite's ROUND does.
@@ -145,14 +159,16 @@ void affine_grid(litecast::Node& n) {
 }  // namespace
 
 const Family grid_sample_family([](litecast::Registrar& r) {
-  r.translator("aten::grid_sampler", kPriority,
-               "float32; 4-D; bilinear or nearest; zeros or border padding; align_corners either; grid may be "
-               "computed; GATHER per corner",
-               grid_sampler);
-  r.translator("aten::grid_sampler_2d", kPriority,
-               "float32; 4-D; bilinear or nearest; zeros or border padding; align_corners either; grid may be "
-               "computed; GATHER per corner",
-               grid_sampler);
+  r.translator(
+      "aten::grid_sampler", kPriority,
+      "float32; 4-D; bilinear or nearest; zeros, border or reflection padding; align_corners either; grid may be "
+      "computed; GATHER per corner",
+      grid_sampler);
+  r.translator(
+      "aten::grid_sampler_2d", kPriority,
+      "float32; 4-D; bilinear or nearest; zeros, border or reflection padding; align_corners either; grid may be "
+      "computed; GATHER per corner",
+      grid_sampler);
   r.translator("aten::affine_grid_generator", kPriority,
                "float32; 2-D (theta N x 2 x 3); constant base grid, BATCH_MATMUL", affine_grid);
 });

@@ -1,4 +1,4 @@
-"""F.grid_sample on 4-D input: bilinear and nearest, zeros and border padding, align_corners both
+"""F.grid_sample on 4-D input: bilinear and nearest, zeros, border and reflection padding, align_corners both
 ways, grids partly outside [-1, 1], a grid computed in the model, a batch of 2 with its own
 grids, and a spatial-transformer-style grid from F.affine_grid."""
 import torch
@@ -7,8 +7,9 @@ import torch.nn.functional as F
 from _fn import f
 
 
-def gs(mode, padding, align):
-    return f(lambda x, g: F.grid_sample(x, g, mode=mode, padding_mode=padding, align_corners=align))
+def gs(mode, padding, align, spread=1.0):
+    """`spread` widens the grid: reflection then folds positions several times."""
+    return f(lambda x, g: F.grid_sample(x, g * spread, mode=mode, padding_mode=padding, align_corners=align))
 
 
 def affine(x, theta):
@@ -24,6 +25,10 @@ FIXTURES = {
     "grid_sample_bilinear_border_align": (gs("bilinear", "border", True), [X, G]),
     "grid_sample_nearest_zeros": (gs("nearest", "zeros", False), [X, G]),
     "grid_sample_nearest_border_align": (gs("nearest", "border", True), [X, G]),
+    "grid_sample_bilinear_reflection": (gs("bilinear", "reflection", False, 3.0), [X, G]),
+    "grid_sample_bilinear_reflection_align": (gs("bilinear", "reflection", True, 3.0), [X, G]),
+    "grid_sample_nearest_reflection": (gs("nearest", "reflection", False, 3.0), [X, G]),
+    "grid_sample_reflection_one_pixel": (gs("bilinear", "reflection", True, 2.0), [(1, 2, 1, 5), G]),
     "grid_sample_batch": (gs("bilinear", "zeros", False), [(2, 4, 5, 5), (2, 3, 6, 2)]),
     "grid_sample_computed_grid": (f(lambda x, g: F.grid_sample(x, torch.tanh(g) * 0.9, align_corners=True)),
                                   [X, (1, 8, 8, 2)]),
