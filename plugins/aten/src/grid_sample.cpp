@@ -1,7 +1,7 @@
 // grid_sampler (F.grid_sample) on 4-D input: TFLite has no sampler, so the sample positions are
-// computed in the graph from the grid (which may be computed too), and each of the corners a
-// sample reads (4 for bilinear, 1 for nearest) is a GATHER of input rows (NHWC, one row of C
-// channels per pixel), weighted and masked to zero outside the input.
+// computed in the graph from the grid (which may be computed too), and each pixel a sample
+// reads (4 for bilinear, 16 for bicubic, 1 for nearest) is a GATHER of input rows (NHWC, one
+// row of C channels per pixel), weighted and masked to zero outside the input.
 #include "pointwise.hpp"
 
 #include <string>
@@ -12,7 +12,7 @@ namespace aten {
 namespace {
 
 constexpr int kInput = 0, kGrid = 1, kMode = 2, kPadding = 3, kAlignCorners = 4;
-constexpr int64_t kBilinear = 0, kNearest = 1;
+constexpr int64_t kBilinear = 0, kNearest = 1, kBicubic = 2;
 constexpr int64_t kZeros = 0, kBorder = 1, kReflection = 2;
 
 struct Sampler {
@@ -27,16 +27,17 @@ struct Sampler {
   int32_t bin(int32_t code, int32_t a, int32_t b, int32_t dtype = -1) const { return pw::binary(n, code, a, b, dtype); }
 
   // Grid coordinate (-1 .. 1) -> input position along an axis of `size` pixels, as PyTorch's
-  // grid_sampler_unnormalize, then reflected (reflection padding) and clipped (border and
-  // reflection padding).
-  int32_t position(int32_t g, int64_t size, bool align_corners, int64_t padding) const {
+  // grid_sampler_unnormalize.
+  int32_t unnormalize(int32_t g, int64_t size, bool align_corners) const {
     int32_t p = bin(LC_OP_ADD, g, f(1.0));
-    if (align_corners) {
-      p = bin(LC_OP_MUL, bin(LC_OP_DIV, p, f(2.0)), f(static_cast<double>(size - 1)));
-    } else {
-      p = bin(LC_OP_MUL, p, f(static_cast<double>(size)));
-      p = bin(LC_OP_DIV, bin(LC_OP_SUB, p, f(1.0)), f(2.0));
-    }
+    if (align_corners) return bin(LC_OP_MUL, bin(LC_OP_DIV, p, f(2.0)), f(static_cast<double>(size - 1)));
+    p = bin(LC_OP_MUL, p, f(static_cast<double>(size)));
+    return bin(LC_OP_DIV, bin(LC_OP_SUB, p, f(1.0)), f(2.0));
+  }
+
+  // A position as the padding mode leaves it: reflected (reflection) and clipped (border and
+  // reflection); zeros padding keeps it, and the reads outside give 0.
+  int32_t padded(int32_t p, int64_t size, bool align_corners, int64_t padding) const {
     if (padding == kReflection) p = reflect(p, size, align_corners);
     if (padding != kZeros) p = bin(LC_OP_MINIMUM, bin(LC_OP_MAXIMUM, p, f(0.0)), f(static_cast<double>(size - 1)));
     return p;
@@ -53,6 +54,22 @@ struct Sampler {
     int32_t extra = bin(LC_OP_SUB, d, bin(LC_OP_MUL, flips, f(span)));
     int32_t even = bin(LC_OP_EQUAL, bin(LC_OP_FLOOR_MOD, flips, f(2.0)), f(0.0), LC_BOOL);
     return pw::select(n, even, bin(LC_OP_ADD, extra, f(low)), bin(LC_OP_SUB, f(span + low), extra));
+  }
+
+  // PyTorch's cubic convolution coefficients of the 4 taps around fraction t (A = -0.75).
+  std::vector<int32_t> cubic(int32_t t) const {
+    const double a = -0.75;
+    auto near = [&](int32_t x) {  // ((A + 2) x - (A + 3)) x x + 1
+      int32_t v = bin(LC_OP_SUB, bin(LC_OP_MUL, x, f(a + 2.0)), f(a + 3.0));
+      return bin(LC_OP_ADD, bin(LC_OP_MUL, bin(LC_OP_MUL, v, x), x), f(1.0));
+    };
+    auto far = [&](int32_t x) {  // ((A x - 5 A) x + 8 A) x - 4 A
+      int32_t v = bin(LC_OP_SUB, bin(LC_OP_MUL, x, f(a)), f(5.0 * a));
+      v = bin(LC_OP_ADD, bin(LC_OP_MUL, v, x), f(8.0 * a));
+      return bin(LC_OP_SUB, bin(LC_OP_MUL, v, x), f(4.0 * a));
+    };
+    int32_t rest = bin(LC_OP_SUB, f(1.0), t);
+    return {far(bin(LC_OP_ADD, t, f(1.0))), near(t), near(rest), far(bin(LC_OP_ADD, rest, f(1.0)))};
   }
 
   // x[yy, xx] per sample ([N, Ho, Wo, C]) times weight, 0 where (yy, xx) lies outside.
@@ -79,7 +96,7 @@ void grid_sampler(litecast::Node& n) {
   if (x.dtype != LC_FLOAT32 || grid.dtype != LC_FLOAT32) n.decline("float32 input and grid only");
   if (x.rank() != 4 || grid.rank() != 4 || grid.shape[3] != 2) n.decline("4-D input and grid (N, Ho, Wo, 2) only");
   const int64_t mode = n.i64(kMode), padding = n.i64(kPadding);
-  if (mode != kBilinear && mode != kNearest) n.decline("bilinear and nearest modes only (not bicubic)");
+  if (mode != kBilinear && mode != kNearest && mode != kBicubic) n.decline("unknown interpolation mode");
   if (padding != kZeros && padding != kBorder && padding != kReflection) n.decline("unknown padding mode");
   const bool align_corners = n.flag(kAlignCorners);
   const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
@@ -97,8 +114,27 @@ void grid_sampler(litecast::Node& n) {
   const std::vector<int64_t> half{N, Ho, Wo, 1};
   int32_t gx = n.add_tensor(LC_FLOAT32, half), gy = n.add_tensor(LC_FLOAT32, half);
   n.op(LC_OP_SPLIT, {n.const_i32({}, {3}), pw::cast(n, n.input(kGrid), LC_FLOAT32)}, {gx, gy}).set("num_splits", 2);
-  int32_t px = s.position(gx, W, align_corners, padding), py = s.position(gy, H, align_corners, padding);
+  int32_t ux = s.unnormalize(gx, W, align_corners), uy = s.unnormalize(gy, H, align_corners);
   int32_t y;
+  if (mode == kBicubic) {
+    // The 4 x 4 pixels around the position, each read through the padding mode on its own,
+    // weighted by PyTorch's cubic convolution coefficients (A = -0.75).
+    int32_t x0f = pw::unary(n, LC_OP_FLOOR, ux), y0f = pw::unary(n, LC_OP_FLOOR, uy);
+    std::vector<int32_t> wx = s.cubic(s.bin(LC_OP_SUB, ux, x0f)), wy = s.cubic(s.bin(LC_OP_SUB, uy, y0f));
+    std::vector<int32_t> xs, ys;
+    for (int k = 0; k < 4; ++k) {
+      xs.push_back(pw::cast(n, s.padded(s.bin(LC_OP_ADD, x0f, s.f(k - 1.0)), W, align_corners, padding), LC_INT32));
+      ys.push_back(pw::cast(n, s.padded(s.bin(LC_OP_ADD, y0f, s.f(k - 1.0)), H, align_corners, padding), LC_INT32));
+    }
+    y = -1;
+    for (size_t r = 0; r < 4; ++r)
+      for (size_t c = 0; c < 4; ++c) {
+        int32_t term = s.corner(ys[r], xs[c], s.bin(LC_OP_MUL, wy[r], wx[c]));
+        y = y < 0 ? term : s.bin(LC_OP_ADD, y, term);
+      }
+    return n.output(0, to_channels_first(n, y));
+  }
+  int32_t px = s.padded(ux, W, align_corners, padding), py = s.padded(uy, H, align_corners, padding);
   if (mode == kNearest) {
     // PyTorch rounds half to even (nearbyint), as TFLite's ROUND does.
     int32_t xx = pw::cast(n, pw::unary(n, LC_OP_ROUND, px), LC_INT32);
@@ -159,16 +195,16 @@ void affine_grid(litecast::Node& n) {
 }  // namespace
 
 const Family grid_sample_family([](litecast::Registrar& r) {
-  r.translator(
-      "aten::grid_sampler", kPriority,
-      "float32; 4-D; bilinear or nearest; zeros, border or reflection padding; align_corners either; grid may be "
-      "computed; GATHER per corner",
-      grid_sampler);
-  r.translator(
-      "aten::grid_sampler_2d", kPriority,
-      "float32; 4-D; bilinear or nearest; zeros, border or reflection padding; align_corners either; grid may be "
-      "computed; GATHER per corner",
-      grid_sampler);
+  r.translator("aten::grid_sampler", kPriority,
+               "float32; 4-D; bilinear, nearest or bicubic; zeros, border or reflection padding; align_corners either; "
+               "grid may be "
+               "computed; GATHER per corner",
+               grid_sampler);
+  r.translator("aten::grid_sampler_2d", kPriority,
+               "float32; 4-D; bilinear, nearest or bicubic; zeros, border or reflection padding; align_corners either; "
+               "grid may be "
+               "computed; GATHER per corner",
+               grid_sampler);
   r.translator("aten::affine_grid_generator", kPriority,
                "float32; 2-D (theta N x 2 x 3); constant base grid, BATCH_MATMUL", affine_grid);
 });

@@ -1,4 +1,4 @@
-"""F.grid_sample on 4-D input: bilinear and nearest, zeros, border and reflection padding, align_corners both
+"""F.grid_sample on 4-D input: bilinear, nearest and bicubic, zeros, border and reflection padding, align_corners both
 ways, grids partly outside [-1, 1], a grid computed in the model, a batch of 2 with its own
 grids, and a spatial-transformer-style grid from F.affine_grid."""
 import torch
@@ -29,6 +29,9 @@ FIXTURES = {
     "grid_sample_bilinear_reflection_align": (gs("bilinear", "reflection", True, 3.0), [X, G]),
     "grid_sample_nearest_reflection": (gs("nearest", "reflection", False, 3.0), [X, G]),
     "grid_sample_reflection_one_pixel": (gs("bilinear", "reflection", True, 2.0), [(1, 2, 1, 5), G]),
+    "grid_sample_bicubic_zeros": (gs("bicubic", "zeros", False), [X, G]),
+    "grid_sample_bicubic_border_align": (gs("bicubic", "border", True, 1.5), [X, G]),
+    "grid_sample_bicubic_reflection": (gs("bicubic", "reflection", False, 3.0), [X, G]),
     "grid_sample_batch": (gs("bilinear", "zeros", False), [(2, 4, 5, 5), (2, 3, 6, 2)]),
     "grid_sample_computed_grid": (f(lambda x, g: F.grid_sample(x, torch.tanh(g) * 0.9, align_corners=True)),
                                   [X, (1, 8, 8, 2)]),
