@@ -1,5 +1,6 @@
 // Volumetric (3-D) ops on NCDHW tensors: convolutions -> CONV_3D / CONV_3D_TRANSPOSE, pools ->
-// two 2-D pools, adaptive pools -> MEAN / REDUCE_MAX, pools or per-axis FULLY_CONNECTED.
+// two 2-D pools, adaptive pools -> MEAN / REDUCE_MAX, pools, or per axis FULLY_CONNECTED (average)
+// and GATHER + REDUCE_MAX (maximum).
 //
 // Layout: the TFLite kernels take NDHWC, so the input is transposed in and the result back;
 // the host's transpose pass cancels the pairs between consecutive 3-D ops. Model inputs and
@@ -410,10 +411,49 @@ int32_t window_argmax(const litecast::Node& n, const Axes3& a) {
   return index;
 }
 
+// Adaptive maximum along one axis of the NCDHW tensor t whose windows do not tile it: each
+// window's elements are GATHERed side by side (a short window repeats its last element, which
+// a maximum ignores), then REDUCE_MAX over them. Box windows are separable, so axis by axis.
+int32_t adaptive_max_axis(const litecast::Node& n, int32_t t, int axis, int64_t in, int64_t out) {
+  int64_t longest = 0;
+  for (int64_t o = 0; o < out; ++o) longest = std::max(longest, ((o + 1) * in + out - 1) / out - o * in / out);
+  std::vector<int32_t> index;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t start = o * in / out, end = ((o + 1) * in + out - 1) / out;
+    for (int64_t q = 0; q < longest; ++q) index.push_back(static_cast<int32_t>(std::min(start + q, end - 1)));
+  }
+  std::vector<int64_t> s = n.tensor_info(t).shape;
+  const auto a = static_cast<size_t>(axis);
+  s[a] = out * longest;
+  int32_t windows = n.add_tensor(LC_FLOAT32, s);
+  n.op(LC_OP_GATHER, {t, n.const_i32(index)}, {windows}).set("axis", axis).set("batch_dims", 0);
+  int64_t before = 1, after = 1;
+  for (size_t d = 0; d < s.size(); ++d) (d < a ? before : after) *= d == a ? 1 : s[d];
+  int32_t r = reshape(n, windows, {before, out, longest, after});
+  int32_t m = n.add_tensor(LC_FLOAT32, {before, out, after});
+  n.op(LC_OP_REDUCE_MAX, {r, n.const_i32({2})}, {m}).set("keep_dims", false);
+  s[a] = out;
+  return reshape(n, m, s);
+}
+
 void adaptive_max_pool3d(litecast::Node& n) {
   require_5d_float(n);
   std::vector<int64_t> in = n.info(kInput).shape, out = n.output_info(0).shape;
-  if (!tiles(in, out)) n.decline("output size must divide the input size");
+  const bool with_indices = n.num_outputs() > 1;
+  if (!tiles(in, out)) {
+    if (with_indices && n.output_uses(1) > 0) n.decline("indices need output sizes that divide the input sizes");
+    int32_t y = n.input(kInput);
+    for (int axis = 2; axis < 5; ++axis)
+      if (in[static_cast<size_t>(axis)] != out[static_cast<size_t>(axis)])
+        y = adaptive_max_axis(n, y, axis, in[static_cast<size_t>(axis)], out[static_cast<size_t>(axis)]);
+    n.output(0, y);
+    if (with_indices) {  // unused by the model
+      const std::vector<int64_t> shape = n.output_info(1).shape;
+      std::vector<int32_t> zeros(static_cast<size_t>(shape[0] * shape[1] * shape[2] * shape[3] * shape[4]), 0);
+      n.output(1, n.const_i32(shape, zeros));
+    }
+    return;
+  }
   const Axes3 a = tiling_axes(in, out);
   if (to_one(out)) {
     n.output(0, reduce_dhw(n, LC_OP_REDUCE_MAX));
@@ -421,7 +461,7 @@ void adaptive_max_pool3d(litecast::Node& n) {
     int32_t t = to_channels_last(n, n.input(kInput));
     n.output(0, to_channels_first(n, pool_3d(n, LC_OP_MAX_POOL_2D, t, a)));
   }
-  if (n.num_outputs() > 1) n.output(1, window_argmax(n, a));
+  if (with_indices) n.output(1, window_argmax(n, a));
 }
 
 }  // namespace
@@ -449,8 +489,8 @@ const Family volumetric_family([](litecast::Registrar& r) {
                "float32; 5-D; output 1 -> MEAN, dividing sizes -> 2-D pools, else FULLY_CONNECTED per axis",
                volumetric::adaptive_avg_pool3d);
   r.translator("aten::adaptive_max_pool3d", kPriority,
-               "float32; 5-D; output size must divide the input size; output 1 -> REDUCE_MAX, else 2-D pools; "
-               "indices via ARG_MAX",
+               "float32; 5-D; output 1 -> REDUCE_MAX, dividing sizes -> 2-D pools, indices via ARG_MAX; other "
+               "sizes: GATHER + REDUCE_MAX per axis, indices not computed",
                volumetric::adaptive_max_pool3d);
 });
 

@@ -1,7 +1,7 @@
 """Volumetric (3-d) ops on 5-D (N, C, D, H, W) inputs: convolutions (stride, padding as numbers and
 'same', dilation, grouped, depthwise, no bias), transposed convolutions (stride, padding,
 output_padding, dilation, groups), max and average pools (padding, ceil_mode, count_include_pad,
-divisor_override), adaptive pools (to 1, dividing and uneven sizes) and LocalResponseNorm, which
+divisor_override), adaptive pools (to 1, dividing and uneven sizes; max with indices) and LocalResponseNorm, which
 PyTorch computes with avg_pool3d. Model inputs and outputs stay NCDHW (nchw_transpose changes 4-D
 ones only)."""
 import torch
@@ -80,6 +80,8 @@ FIXTURES = {
     "adaptive_avg_pool3d_uneven": (m(nn.AdaptiveAvgPool3d, (2, 3, 4)), [(1, 3, 5, 7, 6)]),
     "adaptive_max_pool3d_1": (m(nn.AdaptiveMaxPool3d, 1), [(2, 4, 3, 5, 6)]),
     "adaptive_max_pool3d_dividing": (m(nn.AdaptiveMaxPool3d, (1, 3, 2)), [(1, 3, 4, 6, 6)]),
+    "adaptive_max_pool3d_uneven": (m(nn.AdaptiveMaxPool3d, (2, 3, 4)), [(2, 3, 5, 7, 6)]),
+    "adaptive_max_pool3d_uneven_one_axis": (m(nn.AdaptiveMaxPool3d, (3, 2, 6)), [(1, 2, 7, 4, 6)]),
     "local_response_norm_params": (m(nn.LocalResponseNorm, 4, alpha=1e-3, beta=0.6, k=2.0), [(2, 5, 4, 6)]),
     "local_response_norm_3d": (f(lambda x: F.local_response_norm(x, 2)), [(2, 4, 6)]),
 }
