@@ -225,13 +225,13 @@ struct Pool {
   Axes3 valid;  // over the explicitly padded input
 };
 
-Pool read_pool(const litecast::Node& n) {
+Pool read_pool(const litecast::Node& n, const std::vector<int64_t>& dilation = {1, 1, 1}) {
   std::vector<int64_t> kernel = spatial::per_axis(n, kKernel, 3, {});
   std::vector<int64_t> stride = spatial::per_axis(n, kStride, 3, kernel);
   std::vector<int64_t> padding = spatial::per_axis(n, kPadding, 3, {0, 0, 0});
   if (kernel.size() != 3) n.decline("kernel size missing");
   Pool p;
-  p.torch = make_axes(n.info(kInput).shape, n.output_info(0).shape, kernel, stride, {1, 1, 1}, padding);
+  p.torch = make_axes(n.info(kInput).shape, n.output_info(0).shape, kernel, stride, dilation, padding);
   p.valid = p.torch;
   return p;
 }
@@ -268,14 +268,42 @@ int32_t pool_3d(const litecast::Node& n, int32_t code, int32_t t, const Axes3& a
   return y;
 }
 
+// The maximum over windows along `axis` of t: `index` lists, window after window, the `width`
+// positions each window reads; they are GATHERed side by side, then REDUCE_MAX over each.
+int32_t max_over_windows(const litecast::Node& n, int32_t t, int axis, int64_t windows, int64_t width,
+                         const std::vector<int32_t>& index) {
+  std::vector<int64_t> s = n.tensor_info(t).shape;
+  const auto a = static_cast<size_t>(axis);
+  s[a] = windows * width;
+  int32_t gathered = n.add_tensor(LC_FLOAT32, s);
+  n.op(LC_OP_GATHER, {t, n.const_i32(index)}, {gathered}).set("axis", axis).set("batch_dims", 0);
+  int64_t before = 1, after = 1;
+  for (size_t d = 0; d < s.size(); ++d)
+    if (d != a) (d < a ? before : after) *= s[d];
+  int32_t r = reshape(n, gathered, {before, windows, width, after});
+  int32_t m = n.add_tensor(LC_FLOAT32, {before, windows, after});
+  n.op(LC_OP_REDUCE_MAX, {r, n.const_i32({2})}, {m}).set("keep_dims", false);
+  s[a] = windows;
+  return reshape(n, m, s);
+}
+
 void max_pool3d(litecast::Node& n) {
   require_5d_float(n);
-  for (int64_t v : spatial::per_axis(n, kMaxDilation, 3, {1, 1, 1}))
-    if (v != 1) n.decline("dilation > 1 (MAX_POOL_2D has none)");
-  Pool p = read_pool(n);
+  const std::vector<int64_t> dilation = spatial::per_axis(n, kMaxDilation, 3, {1, 1, 1});
+  Pool p = read_pool(n, dilation);
   // PyTorch keeps every window on at least one input element, so the pad value never wins.
   int32_t t = pad_windows(n, to_channels_last(n, n.input(kInput)), p.valid, std::numeric_limits<float>::lowest());
-  n.output(0, to_channels_first(n, pool_3d(n, LC_OP_MAX_POOL_2D, t, p.valid)));
+  if (dilation == std::vector<int64_t>{1, 1, 1})
+    return n.output(0, to_channels_first(n, pool_3d(n, LC_OP_MAX_POOL_2D, t, p.valid)));
+  // MAX_POOL_2D has no dilation: each axis's dilated windows are gathered instead.
+  for (size_t d = 0; d < 3; ++d) {
+    const Axis3& x = p.valid[d];
+    std::vector<int32_t> index;
+    for (int64_t o = 0; o < x.out; ++o)
+      for (int64_t q = 0; q < x.kernel; ++q) index.push_back(static_cast<int32_t>(o * x.stride + q * x.dilation));
+    t = max_over_windows(n, t, static_cast<int>(d) + 1, x.out, x.kernel, index);
+  }
+  n.output(0, to_channels_first(n, t));
 }
 
 // Per axis and output position: PyTorch's window length counted with padding (clipped to
@@ -411,9 +439,9 @@ int32_t window_argmax(const litecast::Node& n, const Axes3& a) {
   return index;
 }
 
-// Adaptive maximum along one axis of the NCDHW tensor t whose windows do not tile it: each
-// window's elements are GATHERed side by side (a short window repeats its last element, which
-// a maximum ignores), then REDUCE_MAX over them. Box windows are separable, so axis by axis.
+// Adaptive maximum along one axis of the NCDHW tensor t whose windows do not tile it (a short
+// window repeats its last element, which a maximum ignores). Box windows are separable, so
+// axis by axis.
 int32_t adaptive_max_axis(const litecast::Node& n, int32_t t, int axis, int64_t in, int64_t out) {
   int64_t longest = 0;
   for (int64_t o = 0; o < out; ++o) longest = std::max(longest, ((o + 1) * in + out - 1) / out - o * in / out);
@@ -422,18 +450,7 @@ int32_t adaptive_max_axis(const litecast::Node& n, int32_t t, int axis, int64_t 
     const int64_t start = o * in / out, end = ((o + 1) * in + out - 1) / out;
     for (int64_t q = 0; q < longest; ++q) index.push_back(static_cast<int32_t>(std::min(start + q, end - 1)));
   }
-  std::vector<int64_t> s = n.tensor_info(t).shape;
-  const auto a = static_cast<size_t>(axis);
-  s[a] = out * longest;
-  int32_t windows = n.add_tensor(LC_FLOAT32, s);
-  n.op(LC_OP_GATHER, {t, n.const_i32(index)}, {windows}).set("axis", axis).set("batch_dims", 0);
-  int64_t before = 1, after = 1;
-  for (size_t d = 0; d < s.size(); ++d) (d < a ? before : after) *= d == a ? 1 : s[d];
-  int32_t r = reshape(n, windows, {before, out, longest, after});
-  int32_t m = n.add_tensor(LC_FLOAT32, {before, out, after});
-  n.op(LC_OP_REDUCE_MAX, {r, n.const_i32({2})}, {m}).set("keep_dims", false);
-  s[a] = out;
-  return reshape(n, m, s);
+  return max_over_windows(n, t, axis, out, longest, index);
 }
 
 void adaptive_max_pool3d(litecast::Node& n) {
@@ -479,7 +496,8 @@ void convolution(const litecast::Node& n, const ConvArgs& c) {
 
 const Family volumetric_family([](litecast::Registrar& r) {
   r.translator("aten::max_pool3d", kPriority,
-               "float32; 5-D; dilation 1; any padding and ceil_mode; separable: MAX_POOL_2D over (H, W), then over D",
+               "float32; 5-D; any padding and ceil_mode; separable: MAX_POOL_2D over (H, W), then over D; with "
+               "dilation: GATHER + REDUCE_MAX per axis",
                volumetric::max_pool3d);
   r.translator("aten::avg_pool3d", kPriority,
                "float32; 5-D; any padding, ceil_mode, count_include_pad, divisor_override; separable: "
