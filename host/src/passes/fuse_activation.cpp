@@ -14,10 +14,18 @@ namespace litecast::passes {
 
 namespace {
 
-const std::set<int32_t> kProducers = {LC_OP_CONV_2D, LC_OP_DEPTHWISE_CONV_2D, LC_OP_FULLY_CONNECTED,
-                                      LC_OP_ADD,     LC_OP_SUB,              LC_OP_MUL,
-                                      LC_OP_DIV,     LC_OP_CONCATENATION,    LC_OP_AVERAGE_POOL_2D,
-                                      LC_OP_MAX_POOL_2D};
+const std::set<int32_t> kProducers = {LC_OP_CONV_2D,
+                                      LC_OP_DEPTHWISE_CONV_2D,
+                                      LC_OP_FULLY_CONNECTED,
+                                      LC_OP_ADD,
+                                      LC_OP_SUB,
+                                      LC_OP_MUL,
+                                      LC_OP_DIV,
+                                      LC_OP_CONCATENATION,
+                                      LC_OP_AVERAGE_POOL_2D,
+                                      LC_OP_MAX_POOL_2D,
+                                      LC_OP_CONV_3D,
+                                      LC_OP_CONV_3D_TRANSPOSE};
 const std::map<int32_t, const char*> kActivations = {
     {LC_OP_RELU, "RELU"}, {LC_OP_RELU6, "RELU6"}, {LC_OP_RELU_N1_TO_1, "RELU_N1_TO_1"}};
 

@@ -1,6 +1,6 @@
 // Ops that rearrange or mask by position, all with constant positions: tril/triu (a constant
 // mask), diff (two SLICEs), meshgrid (RESHAPE + TILE), one_hot (EQUAL with the class numbers),
-// sort/argsort along the last dim (TOPK_V2 over the whole dim), atan2 (ATAN2).
+// sort/argsort (TOPK_V2 over the whole dim), atan2 (ATAN2).
 #include "pointwise.hpp"
 
 #include <numeric>
@@ -92,23 +92,35 @@ void one_hot(litecast::Node& n) {
   n.output(0, pw::cast(n, hot, out.dtype));
 }
 
-// sort(x, dim=-1, descending) -> (values, indices) and argsort: TOPK_V2 over the whole last dim
-// (descending); ascending sorts -x. Equal elements may come in another order than PyTorch's.
+// sort(x, dim, descending) -> (values, indices) and argsort: TOPK_V2 over the whole dim, which
+// TRANSPOSEs bring last and back; ascending sorts -x. TOPK_V2 puts equal values in index order,
+// so the result is the stable sort (PyTorch's with stable=True; without, PyTorch's CPU sort is
+// stable as well).
 void sort(litecast::Node& n) {
   litecast::TensorInfo in = n.info(0);
-  if (in.dtype != LC_FLOAT32) n.decline("float32 only");
+  if (in.dtype != LC_FLOAT32 && in.dtype != LC_INT32) n.decline("float32 or int32 only");
+  if (in.rank() == 0) n.decline("0-d input");
   const bool argsort = n.kind() == "aten::argsort";
-  int dim_at = 1, desc_at = 2;
-  if (!argsort && n.input_kind(1) == LC_VALUE_BOOL) n.decline("sort(stable=...) overload is not supported");
+  // sort.stable / argsort.stable: (self, stable, dim, descending)
+  const int dim_at = n.overload() == "stable" ? 2 : 1;
   const int64_t dim = normalize_dim(n, n.i64(dim_at), in.rank());
-  if (dim != in.rank() - 1) n.decline("sorting along the last dim only");
-  const bool descending = n.flag(desc_at);
-  const int32_t k = static_cast<int32_t>(in.shape.back());
-  int32_t x = n.input(0);
+  const bool descending = n.flag(dim_at + 1);
+  std::vector<int32_t> perm(static_cast<size_t>(in.rank()));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[static_cast<size_t>(dim)], perm.back());
+  const bool moved = dim != in.rank() - 1;
+  std::vector<int64_t> shape = in.shape;
+  std::swap(shape[static_cast<size_t>(dim)], shape.back());
+  const int32_t k = static_cast<int32_t>(shape.back());
+  int32_t x = moved ? transpose(n, n.input(0), perm) : n.input(0);
   if (!descending) x = pw::unary(n, LC_OP_NEG, x);
-  int32_t values = n.add_tensor(LC_FLOAT32, in.shape), indices = n.add_tensor(LC_INT32, in.shape);
+  int32_t values = n.add_tensor(in.dtype, shape), indices = n.add_tensor(LC_INT32, shape);
   n.op(LC_OP_TOPK_V2, {x, n.add_tensor(LC_INT32, {}, &k, sizeof k)}, {values, indices});
   if (!descending) values = pw::unary(n, LC_OP_NEG, values);
+  if (moved) {
+    values = transpose(n, values, perm);
+    indices = transpose(n, indices, perm);
+  }
   const int idx_out = argsort ? 0 : 1;
   if (!argsort) n.output(0, values);
   n.output(idx_out, pw::cast(n, indices, n.output_info(idx_out).dtype));
@@ -121,14 +133,17 @@ void atan2(litecast::Node& n) {
 
 }  // namespace
 
+const char* const kSortLimits =
+    "float32/int32; any dim (TRANSPOSE around TOPK_V2); ascending via NEG; stable (equal values in index order)";
+
 const Family arrange_family([](litecast::Registrar& r) {
   r.translator("aten::tril", kPriority, "float32/int32; constant mask + SELECT_V2", triangle);
   r.translator("aten::triu", kPriority, "float32/int32; constant mask + SELECT_V2", triangle);
   r.translator("aten::diff", kPriority, "float32/int32; no prepend/append; SLICE - SLICE", diff);
   r.translator("aten::meshgrid", kPriority, "1-D inputs; ij or xy indexing; RESHAPE + TILE", meshgrid);
   r.translator("aten::one_hot", kPriority, "EQUAL with the class numbers", one_hot);
-  r.translator("aten::sort", kPriority, "float32; last dim; TOPK_V2 (ties may order differently)", sort);
-  r.translator("aten::argsort", kPriority, "float32; last dim; TOPK_V2 (ties may order differently)", sort);
+  r.translator("aten::sort", kPriority, kSortLimits, sort);
+  r.translator("aten::argsort", kPriority, kSortLimits, sort);
   r.translator("aten::atan2", kPriority, "float32; ATAN2", atan2);
 });
 

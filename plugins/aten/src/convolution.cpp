@@ -1,7 +1,9 @@
 // Convolutions, 1-d and 2-d, plain and transposed -> CONV_2D, DEPTHWISE_CONV_2D, TRANSPOSE_CONV.
-// 1-d convolutions run as 2-d ones with H = 1. Weights are constants, rearranged here into
-// TFLite's layouts; padding TFLite's SAME/VALID cannot place becomes an explicit PAD.
+// 1-d convolutions run as 2-d ones with H = 1; 3-d ones (5-D input) go to volumetric.cpp.
+// Weights are constants, rearranged here into TFLite's layouts; padding TFLite's SAME/VALID
+// cannot place becomes an explicit PAD.
 #include "spatial.hpp"
+#include "volumetric.hpp"
 
 #include <algorithm>
 #include <array>
@@ -40,7 +42,7 @@ struct Weights {
 size_t spatial_dims(const litecast::Node& n) {
   litecast::TensorInfo x = n.info(kInput);
   if (x.dtype != LC_FLOAT32) n.decline("float32 input only");
-  if (x.rank() != 3 && x.rank() != 4) n.decline("1-d and 2-d convolutions only");
+  if (x.rank() < 3 || x.rank() > 5) n.decline("1-d, 2-d and 3-d convolutions only");
   return static_cast<size_t>(x.rank() - 2);
 }
 
@@ -309,7 +311,9 @@ void transposed(const litecast::Node& n, const Conv& c) {
 }
 
 void emit(const litecast::Node& n, const Conv& c) {
-  if (c.transposed)
+  if (n.info(kInput).rank() == 5)
+    volumetric::convolution(n, {c.stride, c.dilation, c.before, c.groups, c.transposed});
+  else if (c.transposed)
     transposed(n, c);
   else
     forward(n, c);
@@ -331,18 +335,20 @@ void conv_transpose(litecast::Node& n) {
 
 const Family family([](litecast::Registrar& r) {
   const char* forward_limits =
-      "float32; 1-d/2-d; constant weights and bias; any stride/padding/dilation; depthwise; "
-      "other groups native or via --group-conv-rewrite";
+      "float32; 1-d/2-d/3-d; constant weights and bias; any stride/padding/dilation; depthwise; "
+      "other groups native or via --group-conv-rewrite; 3-d: CONV_3D on NDHWC, groups via SPLIT";
   r.translator("aten::_convolution", kPriority, forward_limits, convolution);
   r.translator("aten::convolution", kPriority, forward_limits, convolution);
   r.translator("aten::_convolution_mode", kPriority, forward_limits, conv);
   r.translator("aten::conv1d", kPriority, forward_limits, conv);
   r.translator("aten::conv2d", kPriority, forward_limits, conv);
+  r.translator("aten::conv3d", kPriority, forward_limits, conv);
   const char* transposed_limits =
-      "float32; 1-d/2-d; constant weights; any stride/padding/dilation; output_padding < stride; "
-      "groups via SPLIT + TRANSPOSE_CONV per group";
+      "float32; 1-d/2-d/3-d; constant weights; any stride/padding/dilation; output_padding < stride; "
+      "groups via SPLIT + TRANSPOSE_CONV (3-d: CONV_3D_TRANSPOSE) per group";
   r.translator("aten::conv_transpose1d", kPriority, transposed_limits, conv_transpose);
   r.translator("aten::conv_transpose2d", kPriority, transposed_limits, conv_transpose);
+  r.translator("aten::conv_transpose3d", kPriority, transposed_limits, conv_transpose);
 });
 
 }  // namespace aten

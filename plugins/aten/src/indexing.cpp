@@ -1,8 +1,8 @@
 // Basic indexing and lookups: slice, narrow, select, index_select, embedding, gather, and the
-// two ops that order or scan along a dimension, topk and cumsum. Bounds are static: PyTorch's
+// ops that order or scan along a dimension, topk, cumsum and cumprod. Bounds are static: PyTorch's
 // Python-style bounds (negative, None, beyond the size) are resolved here into constants.
 // Advanced indexing (aten::index) lives in advanced_index.cpp.
-#include "common.hpp"
+#include "spatial.hpp"
 
 #include <algorithm>
 
@@ -10,7 +10,9 @@ namespace aten {
 
 namespace {
 
-std::vector<int32_t> to_i32(const std::vector<int64_t>& v) { return std::vector<int32_t>(v.begin(), v.end()); }
+std::vector<int32_t> to_i32(const std::vector<int64_t>& v) {
+  return std::vector<int32_t>(v.begin(), v.end());
+}
 
 // Binds output 0 to `t`, or to a RESHAPE of it when `t` is the node's input (an identity
 // the host's remove_identities then drops unless it is a model output).
@@ -109,7 +111,9 @@ void index_select(litecast::Node& n) {
 
 // embedding(weight, indices, padding_idx, scale_grad_by_freq, sparse): rows of the weight
 // (padding_idx only matters for training).
-void embedding(litecast::Node& n) { gather_axis(n, n.input(0), n.input(1), 0); }
+void embedding(litecast::Node& n) {
+  gather_axis(n, n.input(0), n.input(1), 0);
+}
 
 // Coordinates of every element of `shape` in row-major order, `rank` ints each, keeping only
 // the dimensions in [from, to).
@@ -211,6 +215,32 @@ void cumsum(litecast::Node& n) {
       .set("reverse", false);
 }
 
+// cumprod(self, dim, dtype): TFLite has no cumulative product. A log-depth scan instead: for
+// shifts 1, 2, 4, ... below the size, y *= y shifted along dim by that much (PADV2 with ones
+// in front of a SLICE): ceil(log2(size)) MULs, each element the product of its prefix.
+void cumprod(litecast::Node& n) {
+  litecast::TensorInfo in = n.info(0), out = n.output_info(0);
+  if (in.rank() == 0) return bind_result(n, n.input(0));
+  if (out.dtype != LC_FLOAT32 && out.dtype != LC_INT32) n.decline("cumprod: only float32 and int32 results");
+  const auto d = static_cast<size_t>(normalize_dim(n, n.i64(1), in.rank()));
+  int32_t y = n.input(0);
+  if (in.dtype != out.dtype) {
+    y = n.add_tensor(out.dtype, in.shape);
+    n.op(LC_OP_CAST, {n.input(0)}, {y});
+  }
+  const int64_t size = in.shape[d];
+  for (int64_t shift = 1; shift < size; shift *= 2) {
+    int32_t head = slice_dim(n, y, static_cast<int64_t>(d), 0, size - shift, 1);
+    spatial::Pads pads(in.shape.size(), {0, 0});
+    pads[d][0] = shift;
+    int32_t shifted = spatial::pad(n, head, pads, 1.0f);
+    int32_t product = n.add_tensor(out.dtype, in.shape);
+    n.op(LC_OP_MUL, {y, shifted}, {product}).set("fused_activation_function", "NONE");
+    y = product;
+  }
+  bind_result(n, y);
+}
+
 }  // namespace
 
 const Family family([](litecast::Registrar& r) {
@@ -222,6 +252,8 @@ const Family family([](litecast::Registrar& r) {
   r.translator("aten::gather", kPriority, "GATHER_ND with a static coordinate grid", gather);
   r.translator("aten::topk", kPriority, "float32/int32; any dim; largest or smallest; always sorted", topk);
   r.translator("aten::cumsum", kPriority, "float32/int32 results", cumsum);
+  r.translator("aten::cumprod", kPriority,
+               "float32/int32 results; log-depth scan: ceil(log2(size)) x (SLICE + PADV2 of ones + MUL)", cumprod);
 });
 
 }  // namespace aten

@@ -1,8 +1,7 @@
-// Resizes -> RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR; pixel_shuffle / pixel_unshuffle ->
-// DEPTH_TO_SPACE / SPACE_TO_DEPTH. Each resize first builds, per axis, the sampling PyTorch
-// does and the one TFLite's kernel would do; only when they agree is the TFLite op emitted.
-// Otherwise the exact PyTorch sampling is emitted: GATHER (nearest) or a per-axis
-// FULLY_CONNECTED with the interpolation weights (linear).
+// Resizes -> RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR (3-d ones: GATHER / FULLY_CONNECTED); pixel_shuffle /
+// pixel_unshuffle -> DEPTH_TO_SPACE / SPACE_TO_DEPTH. Each resize first builds, per axis, the sampling PyTorch does and
+// the one TFLite's kernel would do; only when they agree is the TFLite op emitted. Otherwise the exact PyTorch sampling
+// is emitted: GATHER (nearest) or a per-axis FULLY_CONNECTED with the interpolation weights (linear).
 #include "spatial.hpp"
 
 #include <algorithm>
@@ -23,11 +22,7 @@ struct Resize {
 };
 
 // The scale factors arrive as one float[] (the .vec overloads) or one float? per axis.
-Resize read_resize(const litecast::Node& n, int scales) {
-  litecast::TensorInfo x = n.info(kInput);
-  if (x.dtype != LC_FLOAT32) n.decline("float32 input only");
-  if (x.rank() != 3 && x.rank() != 4) n.decline("1-d resizes on 3-D input and 2-d resizes on 4-D input only");
-  const size_t k = static_cast<size_t>(x.rank() - 2);
+std::vector<double> read_scales(const litecast::Node& n, int scales, size_t k) {
   std::vector<double> s(k, 0.0);
   if (n.input_kind(scales) == LC_VALUE_FLOAT_LIST) {
     s = n.floats(scales);
@@ -37,6 +32,15 @@ Resize read_resize(const litecast::Node& n, int scales) {
     for (size_t d = 0; d < k; ++d)  // input_kind is NONE past the last input as well
       if (!n.is_none(scales + static_cast<int>(d))) s[d] = n.f64(scales + static_cast<int>(d));
   }
+  return s;
+}
+
+Resize read_resize(const litecast::Node& n, int scales) {
+  litecast::TensorInfo x = n.info(kInput);
+  if (x.dtype != LC_FLOAT32) n.decline("float32 input only");
+  if (x.rank() != 3 && x.rank() != 4) n.decline("1-d resizes on 3-D input and 2-d resizes on 4-D input only");
+  const size_t k = static_cast<size_t>(x.rank() - 2);
+  std::vector<double> s = read_scales(n, scales, k);
   if (k == 1) s.insert(s.begin(), 0.0);
   Resize r{x.shape, spatial::output_4d(n, 0), s};
   if (k == 1) r.in.insert(r.in.begin() + 2, 1);
@@ -86,6 +90,27 @@ AxisMap torch_linear(int64_t in, int64_t out, bool align_corners, double scale) 
     const float w1 = src - static_cast<float>(i0);
     m.m[static_cast<size_t>(o * in + i0)] += 1.0f - w1;
     m.m[static_cast<size_t>(o * in + i1)] += w1;
+  }
+  return m;
+}
+
+// PyTorch's bicubic weights (Keys' cubic convolution, A = -0.75) over the 4 input pixels
+// around each source position, clamped at the edges; the source position is not clamped to 0.
+AxisMap torch_cubic(int64_t in, int64_t out, bool align_corners, double scale) {
+  AxisMap m{out, in, std::vector<float>(static_cast<size_t>(out * in), 0.0f)};
+  const float s = align_corners ? (out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f)
+                                : torch_scale(in, out, scale);
+  const float a = -0.75f;
+  auto near = [a](float x) { return ((a + 2.0f) * x - (a + 3.0f)) * x * x + 1.0f; };
+  auto far = [a](float x) { return ((a * x - 5.0f * a) * x + 8.0f * a) * x - 4.0f * a; };
+  for (int64_t o = 0; o < out; ++o) {
+    const float src = align_corners ? s * static_cast<float>(o) : s * (static_cast<float>(o) + 0.5f) - 0.5f;
+    const float base = std::floor(src), t = src - base;
+    const float w[4] = {far(t + 1.0f), near(t), near(1.0f - t), far(2.0f - t)};
+    for (int k = 0; k < 4; ++k) {
+      const int64_t i = std::clamp<int64_t>(static_cast<int64_t>(base) - 1 + k, 0, in - 1);
+      m.m[static_cast<size_t>(o * in + i)] += w[k];
+    }
   }
   return m;
 }
@@ -158,6 +183,60 @@ void upsample_linear(litecast::Node& n) {
   spatial::bind_output(n, 0, spatial::separable_map(n, spatial::as_4d(n, n.input(kInput)), h, w));
 }
 
+// 3-d resizes of NCDHW tensors: TFLite has no 3-d resize, so PyTorch's sampling per axis
+// (D, H, W) is emitted directly: a GATHER per resized axis (nearest) or a FULLY_CONNECTED with
+// the interpolation weights over each resized axis, moved last and back (trilinear).
+int32_t map_last_axis(const litecast::Node& n, int32_t t, int axis, const AxisMap& m) {
+  const int rank = n.tensor_info(t).rank();
+  std::vector<int32_t> perm(static_cast<size_t>(rank));
+  for (int d = 0; d < rank; ++d) perm[static_cast<size_t>(d)] = d;
+  std::swap(perm[static_cast<size_t>(axis)], perm.back());
+  const bool move = axis != rank - 1;
+  int32_t x = move ? transpose(n, t, perm) : t;
+  std::vector<int64_t> shape = n.tensor_info(x).shape;
+  shape.back() = m.rows;
+  int32_t y = n.add_tensor(LC_FLOAT32, shape);
+  n.op(LC_OP_FULLY_CONNECTED, {x, n.const_f32({m.rows, m.cols}, m.m), -1}, {y})
+      .set("fused_activation_function", "NONE")
+      .set("keep_num_dims", true);
+  return move ? transpose(n, y, perm) : y;
+}
+
+template <bool Linear, bool Exact>
+void upsample_3d(litecast::Node& n) {
+  litecast::TensorInfo x = n.info(kInput);
+  if (x.dtype != LC_FLOAT32) n.decline("float32 input only");
+  if (x.rank() != 5) n.decline("3-d resizes on 5-D input only");
+  const std::vector<int64_t> out = n.output_info(0).shape;
+  const std::vector<double> scales = read_scales(n, Linear ? kLinearScales : kNearestScales, 3);
+  const bool align = Linear && n.flag(kAlignCorners);
+  int32_t t = n.input(kInput);
+  for (int axis = 2; axis < 5; ++axis) {
+    const int64_t in_size = x.shape[static_cast<size_t>(axis)], out_size = out[static_cast<size_t>(axis)];
+    const double scale = scales[static_cast<size_t>(axis - 2)];
+    if (Linear) {
+      AxisMap m = torch_linear(in_size, out_size, align, scale);
+      if (!m.identity()) t = map_last_axis(n, t, axis, m);
+    } else {
+      std::vector<int32_t> src = torch_nearest(in_size, out_size, scale, Exact);
+      if (!is_identity(src) || out_size != in_size) t = gather(n, t, axis, src);
+    }
+  }
+  if (t != n.input(kInput)) return n.output(0, t);
+  n.unary_like_output(LC_OP_RESHAPE, {t, n.const_i32(std::vector<int32_t>(out.begin(), out.end()))});
+}
+
+void upsample_bicubic(litecast::Node& n) {
+  Resize r = read_resize(n, kLinearScales);
+  if (n.info(kInput).rank() != 4) n.decline("4-D input only");
+  const bool align = n.flag(kAlignCorners);
+  AxisMap h = torch_cubic(r.in[2], r.out[2], align, r.scales[0]);
+  AxisMap w = torch_cubic(r.in[3], r.out[3], align, r.scales[1]);
+  int32_t y = spatial::separable_map(n, n.input(kInput), h, w);
+  if (y != n.input(kInput)) return n.output(0, y);
+  n.unary_like_output(LC_OP_RESHAPE, {y, n.const_i32(std::vector<int32_t>(r.out.begin(), r.out.end()))});
+}
+
 // PyTorch orders the r x r block inside each output channel (c * r * r + i * r + j); TFLite's
 // DEPTH_TO_SPACE / SPACE_TO_DEPTH order the block outside ((i * r + j) * C + c).
 std::vector<int32_t> block_outside(int64_t channels, int64_t block) {
@@ -207,6 +286,16 @@ const Family family([](litecast::Registrar& r) {
   const char* linear = "float32; 1-d/2-d; align_corners both; FULLY_CONNECTED per axis where TFLite's sampling differs";
   r.translator("aten::upsample_linear1d", kPriority, linear, upsample_linear);
   r.translator("aten::upsample_bilinear2d", kPriority, linear, upsample_linear);
+  r.translator("aten::upsample_bicubic2d", kPriority,
+               "float32; 4-D; align_corners both; sizes or scale factors; no antialias; FULLY_CONNECTED per axis "
+               "with PyTorch's cubic weights",
+               upsample_bicubic);
+  const char* nearest3d = "float32; 5-D; sizes or scale factors; GATHER per resized axis";
+  r.translator("aten::upsample_nearest3d", kPriority, nearest3d, upsample_3d<false, false>);
+  r.translator("aten::_upsample_nearest_exact3d", kPriority, nearest3d, upsample_3d<false, true>);
+  r.translator("aten::upsample_trilinear3d", kPriority,
+               "float32; 5-D; align_corners both; sizes or scale factors; FULLY_CONNECTED per resized axis",
+               upsample_3d<true, false>);
   r.translator("aten::pixel_shuffle", kPriority, "4-D; channel order fixed by GATHER when C_out > 1", pixel_shuffle);
   r.translator("aten::pixel_unshuffle", kPriority, "4-D; channel order fixed by GATHER when C_in > 1", pixel_unshuffle);
 });

@@ -1,6 +1,6 @@
-// Writes at indices, as values: scatter (tensor or number source) and index_put (constant index
-// tensors). TFLite has no "tensor with some elements replaced" operator; both become a SELECT_V2
-// between the written elements and self, under a mask of the positions written.
+// Writes at indices, as values: scatter (tensor or number source) and index_put (constant or
+// computed index tensors, accumulate). TFLite has no "tensor with some elements replaced" operator; both become a
+// SELECT_V2 between the written elements and self, under a mask of the positions written.
 #include "math_emit.hpp"
 #include "pointwise.hpp"
 
@@ -108,39 +108,41 @@ void scatter(litecast::Node& n) {
   n.output(0, pw::select(n, mask, written, operand(n, 0, out.dtype)));
 }
 
-// index_put(self, indices, values, accumulate) with constant index tensors: the positions
-// written are known, so a constant map says, for every element of self, which element of
-// values (broadcast to self[indices]'s shape) lands there; GATHER by that map and SELECT_V2
-// under the constant mask of written positions. A later duplicate wins, as on PyTorch's CPU.
-void index_put(litecast::Node& n) {
-  const litecast::TensorInfo self = n.info(0), out = n.output_info(0);
-  if (out.dtype != LC_FLOAT32 && out.dtype != LC_INT32) n.decline("float32 or int32 tensors only");
-  if (n.num_inputs() > 3 && n.flag(3)) n.decline("accumulate=True is not supported");
+// Where index_put writes: the index tensors (None for a dimension taken whole), the shape
+// they broadcast to, and the shape of self[indices] (the broadcast index shape in place of
+// the indexed dims when they are adjacent, else in front).
+struct IndexPlan {
+  std::vector<int32_t> tensors;  // per dim of self: the index tensor, or -1
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<size_t> adv, rest;
+  std::vector<int64_t> bshape, rshape;
+  size_t bpos = 0;
+  bool constant = true;
+};
+
+IndexPlan plan_index_put(const litecast::Node& n, const litecast::TensorInfo& self) {
   const auto rank = static_cast<size_t>(self.rank());
   const int count = n.list_size(1);
   if (count == 0 || static_cast<size_t>(count) > rank) n.decline("index_put: no or too many indices");
-
-  // The index tensors (None for a dimension taken whole) and the shape they broadcast to.
-  std::vector<std::vector<int64_t>> values(rank);
-  std::vector<std::vector<int64_t>> shapes(rank);
-  std::vector<bool> indexed(rank, false);
-  std::vector<int64_t> bshape;
+  IndexPlan p;
+  p.tensors.assign(rank, -1);
+  p.shapes.resize(rank);
   for (int k = 0; k < count; ++k) {
-    litecast::TensorInfo t;
+    int32_t tensor = -1;
     try {
-      t = n.tensor_info(n.input(1, k));
+      tensor = n.input(1, k);
     } catch (const litecast::HostFailed&) {
       n.host()->set_error(n.ctx(), "");
       continue;  // None: the whole dimension
     }
-    if (!t.is_constant) n.decline("index tensors computed at run time");
+    litecast::TensorInfo t = n.tensor_info(tensor);
     if (t.dtype == LC_BOOL || t.dtype == LC_UINT8) n.decline("boolean mask indices");
+    if (t.dtype != LC_INT32 && t.dtype != LC_INT64) n.decline("integer index tensors only");
     const auto kk = static_cast<size_t>(k);
-    indexed[kk] = true;
-    values[kk] = n.data<int64_t>(1, LC_INT64, k);
-    shapes[kk] = t.shape;
-    // Broadcast into bshape.
-    std::vector<int64_t> a = bshape, b = t.shape;
+    p.tensors[kk] = tensor;
+    p.shapes[kk] = t.shape;
+    p.constant = p.constant && t.is_constant;
+    std::vector<int64_t> a = p.bshape, b = t.shape;
     size_t r = std::max(a.size(), b.size());
     a.insert(a.begin(), r - a.size(), 1);
     b.insert(b.begin(), r - b.size(), 1);
@@ -148,32 +150,37 @@ void index_put(litecast::Node& n) {
       if (a[i] != b[i] && a[i] != 1 && b[i] != 1) n.decline("index shapes do not broadcast");
       a[i] = std::max(a[i], b[i]);
     }
-    bshape = a;
+    p.bshape = a;
   }
-  std::vector<size_t> adv, rest;
-  for (size_t k = 0; k < rank; ++k) (indexed[k] ? adv : rest).push_back(k);
-  if (adv.empty()) n.decline("index_put without index tensors");
-  const bool adjacent = adv.back() - adv.front() + 1 == adv.size();
-  // Shape of self[indices]: the broadcast index shape in place of the indexed dims when they are
-  // adjacent, else in front.
-  std::vector<int64_t> rshape;
-  size_t bpos = adjacent ? adv.front() : 0;
-  {
-    std::vector<int64_t> pre, post;
-    for (size_t k : rest) (adjacent && k < adv.front() ? pre : post).push_back(self.shape[k]);
-    rshape = pre;
-    bpos = pre.size();
-    rshape.insert(rshape.end(), bshape.begin(), bshape.end());
-    rshape.insert(rshape.end(), post.begin(), post.end());
-  }
+  for (size_t k = 0; k < rank; ++k) (p.tensors[k] >= 0 ? p.adv : p.rest).push_back(k);
+  if (p.adv.empty()) n.decline("index_put without index tensors");
+  const bool adjacent = p.adv.back() - p.adv.front() + 1 == p.adv.size();
+  std::vector<int64_t> pre, post;
+  for (size_t k : p.rest) (adjacent && k < p.adv.front() ? pre : post).push_back(self.shape[k]);
+  p.rshape = pre;
+  p.bpos = pre.size();
+  p.rshape.insert(p.rshape.end(), p.bshape.begin(), p.bshape.end());
+  p.rshape.insert(p.rshape.end(), post.begin(), post.end());
+  return p;
+}
+
+// Constant index tensors, accumulate=False: the positions written are known, so a constant map
+// says, for every element of self, which element of values (broadcast to self[indices]'s
+// shape) lands there; GATHER by that map and SELECT_V2 under the constant mask of written
+// positions. A later duplicate wins, as on PyTorch's CPU.
+void index_put_constant(const litecast::Node& n, const IndexPlan& p, const litecast::TensorInfo& self, int32_t dtype) {
+  const std::vector<int64_t>& rshape = p.rshape;
   const int64_t total = numel(self.shape), rtotal = numel(rshape);
   if (total > (int64_t{1} << 24)) n.decline("tensor too large for a constant index map");
+  std::vector<std::vector<int64_t>> values(p.tensors.size());
+  for (size_t k : p.adv) values[k] = n.data<int64_t>(1, LC_INT64, static_cast<int>(k));
   const std::vector<int64_t> sstride = strides_of(self.shape), rstride = strides_of(rshape);
   std::vector<int32_t> map(static_cast<size_t>(total), 0);
   std::vector<uint8_t> mask(static_cast<size_t>(total), 0);
   std::vector<int64_t> coord(rshape.size());
-  for (int64_t p = 0; p < rtotal; ++p) {
-    int64_t rem = p;
+  const size_t bend = p.bpos + p.bshape.size();
+  for (int64_t q = 0; q < rtotal; ++q) {
+    int64_t rem = q;
     for (size_t i = 0; i < rshape.size(); ++i) {
       coord[i] = rem / rstride[i];
       rem %= rstride[i];
@@ -182,14 +189,14 @@ void index_put(litecast::Node& n) {
     int64_t offset = 0;
     size_t next_rest = 0;
     for (size_t i = 0; i < rshape.size(); ++i) {
-      if (i >= bpos && i < bpos + bshape.size()) continue;
-      offset += coord[i] * sstride[rest[next_rest++]];
+      if (i >= p.bpos && i < bend) continue;
+      offset += coord[i] * sstride[p.rest[next_rest++]];
     }
-    for (size_t k : adv) {
-      const std::vector<int64_t>& sh = shapes[k];
+    for (size_t k : p.adv) {
+      const std::vector<int64_t>& sh = p.shapes[k];
       int64_t flat = 0, stride = 1;
       for (size_t j = sh.size(); j-- > 0;) {
-        const int64_t c = sh[j] == 1 ? 0 : coord[bpos + bshape.size() - sh.size() + j];
+        const int64_t c = sh[j] == 1 ? 0 : coord[bend - sh.size() + j];
         flat += c * stride;
         stride *= sh[j];
       }
@@ -198,15 +205,80 @@ void index_put(litecast::Node& n) {
       if (v < 0 || v >= self.shape[k]) n.fail("index out of range");
       offset += v * sstride[k];
     }
-    map[static_cast<size_t>(offset)] = static_cast<int32_t>(p);
+    map[static_cast<size_t>(offset)] = static_cast<int32_t>(q);
     mask[static_cast<size_t>(offset)] = 1;
   }
-  int32_t v = broadcast_to(n, 2, out.dtype, rshape);
+  int32_t v = broadcast_to(n, 2, dtype, rshape);
   v = reshape(n, v, {rtotal});
-  int32_t gathered = n.add_tensor(out.dtype, {total});
+  int32_t gathered = n.add_tensor(dtype, {total});
   n.op(LC_OP_GATHER, {v, n.const_i32(map)}, {gathered}).set("axis", 0);
   int32_t m = n.add_tensor(LC_BOOL, self.shape, mask.data(), mask.size());
-  n.output(0, pw::select(n, m, reshape(n, gathered, self.shape), operand(n, 0, out.dtype)));
+  n.output(0, pw::select(n, m, reshape(n, gathered, self.shape), operand(n, 0, dtype)));
+}
+
+// Index tensors computed at run time, or accumulate=True: the flat position in self of every
+// element of self[indices] is computed in the graph (a constant for the dims taken whole plus
+// index * stride per indexed dim, negative indices wrapped by FLOOR_MOD), and SCATTER_ND, which
+// sums duplicates, spreads the values over a zero tensor of self's size. accumulate adds that
+// to self; otherwise a second SCATTER_ND of ones marks the positions written and SELECT_V2 takes
+// the values there (duplicates, which PyTorch leaves undefined, are summed).
+void index_put_scatter(const litecast::Node& n, const IndexPlan& p, const litecast::TensorInfo& self, int32_t dtype,
+                       bool accumulate) {
+  const std::vector<int64_t>& rshape = p.rshape;
+  const int64_t total = numel(self.shape), rtotal = numel(rshape);
+  if (total >= (int64_t{1} << 31)) n.decline("tensor too large for int32 positions");
+  const std::vector<int64_t> sstride = strides_of(self.shape);
+  const size_t bend = p.bpos + p.bshape.size();
+  // The dims taken whole: their part of the position, constant, with 1 at the index dims.
+  std::vector<int64_t> cshape = rshape;
+  for (size_t i = p.bpos; i < bend; ++i) cshape[i] = 1;
+  const std::vector<int64_t> cstride = strides_of(cshape);
+  std::vector<int32_t> base(static_cast<size_t>(numel(cshape)));
+  for (int64_t q = 0; q < numel(cshape); ++q) {
+    int64_t rem = q, offset = 0;
+    size_t next_rest = 0;
+    for (size_t i = 0; i < cshape.size(); ++i) {
+      const int64_t c = rem / cstride[i];
+      rem %= cstride[i];
+      if (i >= p.bpos && i < bend) continue;
+      offset += c * sstride[p.rest[next_rest++]];
+    }
+    base[static_cast<size_t>(q)] = static_cast<int32_t>(offset);
+  }
+  int32_t position = n.const_i32(cshape, base);
+  for (size_t k : p.adv) {
+    int32_t t = pw::cast(n, p.tensors[k], LC_INT32);
+    t = pw::binary(n, LC_OP_FLOOR_MOD, t, pw::scalar(n, LC_INT32, static_cast<double>(self.shape[k])));
+    if (sstride[k] != 1) t = pw::binary(n, LC_OP_MUL, t, pw::scalar(n, LC_INT32, static_cast<double>(sstride[k])));
+    std::vector<int64_t> placed(rshape.size(), 1);
+    const std::vector<int64_t>& sh = p.shapes[k];
+    for (size_t j = 0; j < sh.size(); ++j) placed[bend - sh.size() + j] = sh[j];
+    position = pw::binary(n, LC_OP_ADD, position, reshape(n, t, placed));
+  }
+  if (n.tensor_info(position).shape != rshape) n.decline("index shapes do not cover the written region");
+  int32_t positions = reshape(n, position, {rtotal, 1});
+  const int32_t size = n.const_i32({static_cast<int32_t>(total)});
+  auto scatter_nd = [&](int32_t updates, int32_t type) {
+    int32_t y = n.add_tensor(type, {total});
+    n.op(LC_OP_SCATTER_ND, {positions, updates, size}, {y});
+    return reshape(n, y, self.shape);
+  };
+  int32_t spread = scatter_nd(reshape(n, broadcast_to(n, 2, dtype, rshape), {rtotal}), dtype);
+  int32_t x = operand(n, 0, dtype);
+  if (accumulate) return n.output(0, pw::binary(n, LC_OP_ADD, x, spread));
+  int32_t hits = scatter_nd(n.const_i32({rtotal}, std::vector<int32_t>(static_cast<size_t>(rtotal), 1)), LC_INT32);
+  int32_t written = pw::binary(n, LC_OP_GREATER, hits, pw::scalar(n, LC_INT32, 0), LC_BOOL);
+  n.output(0, pw::select(n, written, spread, x));
+}
+
+// index_put(self, indices, values, accumulate), integer index tensors (not masks).
+void index_put(litecast::Node& n) {
+  const litecast::TensorInfo self = n.info(0), out = n.output_info(0);
+  if (out.dtype != LC_FLOAT32 && out.dtype != LC_INT32) n.decline("float32 or int32 tensors only");
+  const bool accumulate = n.num_inputs() > 3 && n.flag(3);
+  IndexPlan p = plan_index_put(n, self);
+  if (p.constant && !accumulate) return index_put_constant(n, p, self, out.dtype);
+  index_put_scatter(n, p, self, out.dtype, accumulate);
 }
 
 // Element types the writes handle: float32, int32 (int64 is int32 in TFLite) and bool.
@@ -308,7 +380,9 @@ const Family scatter_family([](litecast::Registrar& r) {
   const char* scatter_limits =
       "float32/int32; index of self's shape except along dim (may be computed); tensor or number source; no reduce";
   for (const char* op : {"aten::scatter", "aten::scatter_"}) r.translator(op, kPriority, scatter_limits, scatter);
-  const char* put_limits = "float32/int32; constant integer index tensors; accumulate=False; GATHER + SELECT_V2";
+  const char* put_limits =
+      "float32/int32; integer index tensors (not masks); constant: GATHER + SELECT_V2 (a later duplicate "
+      "wins); computed or accumulate=True: SCATTER_ND (duplicates summed)";
   for (const char* op : {"aten::index_put", "aten::index_put_"}) r.translator(op, kPriority, put_limits, index_put);
 });
 

@@ -64,3 +64,13 @@ FIXTURES = {
     "index_cumsum_int": (f(lambda x: x.cumsum(0)), [idx([4, 3], 10)]),
     "index_cumsum_dtype": (f(lambda x: x.cumsum(1, dtype=torch.float32)), [idx([4, 3], 10)]),
 }
+
+# cumprod: a log-depth scan (TFLite has no cumulative product); a reversed cumsum is flip + cumsum.
+FIXTURES.update({
+    "index_cumprod": (f(lambda x: torch.cumprod(x, 1)), [(2, 7, 3)]),
+    "index_cumprod_last": (f(lambda x: torch.cumprod(x * 0.5 + 1, -1)), [(3, 16)]),
+    "index_cumprod_one": (f(lambda x: torch.cumprod(x, 0)), [(1, 4)]),
+    "index_cumprod_int": (f(lambda x: x.cumprod(0)), [idx([5, 3], 4)]),
+    "index_cumprod_dtype": (f(lambda x: x.cumprod(1, dtype=torch.float32)), [idx([2, 6], 3)]),
+    "index_cumsum_reverse": (f(lambda x: torch.flip(torch.cumsum(torch.flip(x, [1]), 1), [1])), [(2, 6, 3)]),
+})

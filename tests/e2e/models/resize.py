@@ -60,3 +60,12 @@ FIXTURES = {
     "pixel_unshuffle_r2": (module(nn.PixelUnshuffle, 2), [(1, 3, 6, 8)]),
     "pixel_unshuffle_r2_single_channel": (module(nn.PixelUnshuffle, 2), [(2, 1, 4, 6)]),
 }
+
+# Bicubic (PyTorch's cubic convolution, A = -0.75, edges clamped): FULLY_CONNECTED per axis.
+FIXTURES.update({
+    "bicubic_scale2": (interp(scale_factor=2, mode="bicubic", align_corners=False), [(1, 3, 5, 6)]),
+    "bicubic_scale2_align": (interp(scale_factor=2, mode="bicubic", align_corners=True), [(1, 3, 5, 6)]),
+    "bicubic_size_down": (interp(size=(3, 4), mode="bicubic", align_corners=False), [(1, 2, 7, 9)]),
+    "bicubic_scale_fractional": (interp(scale_factor=(1.5, 0.7), mode="bicubic"), [(2, 2, 5, 6)]),
+    "bicubic_same_size": (interp(size=(5, 6), mode="bicubic", align_corners=True), [(1, 2, 5, 6)]),
+})

@@ -40,19 +40,19 @@ FIXTURES = {
     "flip": (f(lambda x: torch.flip(x, [1, 2])), [X3]),
     "meshgrid": (f(lambda a, b: torch.meshgrid(a, b, indexing="ij")), [(3,), (4,)]),
     "clamp": (f(lambda x: x.clamp(-0.5, 0.5)), [X3]),
+    "conv3d": (lambda: nn.Conv3d(2, 4, 3, padding=1), [(1, 2, 4, 6, 6)]),
+    "conv_transpose3d": (lambda: nn.ConvTranspose3d(2, 3, 2, stride=2), [(1, 2, 3, 4, 4)]),
+    "max_pool3d": (lambda: nn.MaxPool3d(2), [(1, 2, 4, 6, 6)]),
+    "avg_pool3d": (lambda: nn.AvgPool3d(2), [(1, 2, 4, 6, 6)]),
+    "local_response_norm": (lambda: nn.LocalResponseNorm(3), [X4]),
+    "cumprod": (f(lambda x: torch.cumprod(x, -1)), [X3]),
+    "grid_sample": (f(lambda x, g: F.grid_sample(x, g, align_corners=False)), [X4, (1, 5, 5, 2)]),
+    "interpolate_bicubic": (f(lambda x: F.interpolate(x, scale_factor=2, mode="bicubic")), [X4]),
     "masked_fill_tensor": (f(lambda x: x.masked_fill(x > 1.5, float("-inf")).softmax(-1)), [X3]),
 }
 
 # name -> (why it does not convert yet, factory, inputs); not collected as fixtures.
 GAPS = {
     "hardshrink": ("aten::hardshrink is the op of the plugin guide's example plugin (docs/plugin-guide/example), which translates it; no first-party plugin does", lambda: nn.Hardshrink(), [X3]),
-    "conv3d": ("aten::_convolution with 5-D inputs: 3-D convolutions are not translated (CONV_3D)", lambda: nn.Conv3d(2, 4, 3, padding=1), [(1, 2, 4, 6, 6)]),
-    "conv_transpose3d": ("aten::_convolution with 5-D inputs: 3-D transposed convolutions are not translated (CONV_3D_TRANSPOSE)", lambda: nn.ConvTranspose3d(2, 3, 2, stride=2), [(1, 2, 3, 4, 4)]),
-    "max_pool3d": ("aten::max_pool3d is not translated", lambda: nn.MaxPool3d(2), [(1, 2, 4, 6, 6)]),
-    "avg_pool3d": ("aten::avg_pool3d is not translated", lambda: nn.AvgPool3d(2), [(1, 2, 4, 6, 6)]),
-    "local_response_norm": ("traces to aten::avg_pool3d (not translated)", lambda: nn.LocalResponseNorm(3), [X4]),
-    "cumprod": ("aten::cumprod: TFLite has no cumulative product", f(lambda x: torch.cumprod(x, -1)), [X3]),
-    "interpolate_bicubic": ("aten::upsample_bicubic2d is not translated yet", f(lambda x: F.interpolate(x, scale_factor=2, mode="bicubic")), [X4]),
-    "grid_sample": ("aten::grid_sampler is not translated yet", f(lambda x, g: F.grid_sample(x, g, align_corners=False)), [X4, (1, 5, 5, 2)]),
     "rfft": ("aten::fft_rfft: TFLite's RFFT2D only; not translated", f(lambda x: torch.fft.rfft(x).abs()), [(2, 16)]),
 }
