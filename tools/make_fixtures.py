@@ -101,17 +101,26 @@ def main(argv):
         del args[k:k + 2]
     os.makedirs(out_dir, exist_ok=True)
     families = load_families()
-    every = {n: (fam, path, e) for fam, (path, fx) in families.items() for n, e in fx.items()}
+    every = {}
+    for fam, (path, fx) in families.items():
+        for n, e in fx.items():
+            if n in every:  # one file per name: the second would silently replace the first
+                print(f"fixture {n} is defined in both {every[n][0]} and {fam}", file=sys.stderr)
+                return 2
+            every[n] = (fam, path, e)
     names = args or sorted(n for n, (fam, _, _) in every.items() if fam not in excluded)
     unknown = [n for n in names if n not in every]
     if unknown:
         print("unknown fixtures: " + ", ".join(unknown), file=sys.stderr)
         return 2
+    # The shared helpers (models/_*.py) make every family's models: a change to them remakes all.
+    helpers_stamp = max([os.path.getmtime(os.path.join(MODELS, f)) for f in os.listdir(MODELS)
+                         if f.startswith("_") and f.endswith(".py")] or [0])
     made = 0
     for name in names:
         fam, path, entry = every[name]
         pt = os.path.join(out_dir, name + ".pt")
-        stamp = max(os.path.getmtime(__file__), os.path.getmtime(path))
+        stamp = max(os.path.getmtime(__file__), os.path.getmtime(path), helpers_stamp)
         if os.path.exists(pt) and os.path.getmtime(pt) > stamp:
             continue
         try:

@@ -90,6 +90,21 @@ void expm1(litecast::Node& n) {
   n.output(0, binary(n, LC_OP_SUB, unary(n, LC_OP_EXP, x), scalar(n, LC_FLOAT32, 1)));
 }
 
+// log2, log10 and exp2 through the natural forms: one MUL by a constant.
+template <int Base>
+void log_base(litecast::Node& n) {
+  int32_t x = input_as_output(n);
+  if (n.tensor_info(x).dtype != LC_FLOAT32) n.decline("float32 only");
+  const float inv_ln = Base == 2 ? 1.4426950408889634f : 0.4342944819032518f;  // 1 / ln(base)
+  n.output(0, binary(n, LC_OP_MUL, unary(n, LC_OP_LOG, x), scalar(n, LC_FLOAT32, inv_ln)));
+}
+
+void exp2(litecast::Node& n) {
+  int32_t x = input_as_output(n);
+  if (n.tensor_info(x).dtype != LC_FLOAT32) n.decline("float32 only");
+  n.output(0, unary(n, LC_OP_EXP, binary(n, LC_OP_MUL, x, scalar(n, LC_FLOAT32, 0.6931471805599453f))));
+}
+
 }  // namespace
 
 const Family unary_math_family([](litecast::Registrar& r) {
@@ -103,6 +118,9 @@ const Family unary_math_family([](litecast::Registrar& r) {
   r.translator("aten::square", kPriority, "float32/int32; x * x", square);
   r.translator("aten::log1p", kPriority, "float32; log(1 + x)", log1p);
   r.translator("aten::expm1", kPriority, "float32; exp(x) - 1", expm1);
+  r.translator("aten::log2", kPriority, "float32; log(x) / ln 2", log_base<2>);
+  r.translator("aten::log10", kPriority, "float32; log(x) / ln 10", log_base<10>);
+  r.translator("aten::exp2", kPriority, "float32; exp(x ln 2)", exp2);
 });
 
 }  // namespace aten

@@ -78,7 +78,8 @@ def unary(m, x):
     a = x.abs() + 0.5
     return (torch.sqrt(a), torch.rsqrt(a), torch.exp(x), torch.log(a), torch.abs(x), -x, torch.neg(x),
             torch.reciprocal(a), torch.floor(x * 3), torch.ceil(x * 3), torch.sign(torch.floor(x * 2)),
-            torch.sin(x), torch.cos(x), torch.square(x), torch.log1p(a), torch.expm1(x))
+            torch.sin(x), torch.cos(x), torch.square(x), torch.log1p(a), torch.expm1(x), torch.log2(a),
+            torch.log10(a), torch.exp2(x))
 
 
 def rounding(m, x):
