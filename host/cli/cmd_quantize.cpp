@@ -1,6 +1,7 @@
 // `litecast quantize model.pt -o model.tflite --calibration-data PATH`: post-training
 // quantization. Option names follow TinyNeuralNetwork's PostQuantizer and converter.
 #include "cli.hpp"
+#include "report_html.hpp"
 #include "util/output_file.hpp"
 
 #include <litecast/convert.hpp>
@@ -12,6 +13,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -42,6 +45,8 @@ class Progress {
 
 }  // namespace
 
+constexpr size_t kNotesShown = 8;  // the algorithm's notes printed before a count of the rest
+
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
   std::string input, output, target, io_type, percentile, report, samples, image_size, image_mean, image_std;
@@ -71,7 +76,8 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(
       "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
       "report", po::value(&report),
-      "write a per-layer JSON report: each activation's int8 SQNR and cosine similarity, worst first")(
+      "write a per-layer report: each activation's int8 SQNR and cosine similarity, worst first (JSON; a "
+      "self-contained page with a chart when FILE ends in .html)")(
       "quiet,q", po::bool_switch(&quiet), "no progress and no summary")("json", po::bool_switch(&json),
                                                                         "print the result summary as JSON");
   plugin_opts.add_to(desc);
@@ -167,14 +173,26 @@ int cmd_quantize(const std::vector<std::string>& args) {
     util::TempOutput tmp(report);
     {
       std::ofstream f(tmp.path());
-      f << j.dump(2) << "\n";
+      std::string ext = std::filesystem::path(report).extension().string();
+      std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (ext == ".html" || ext == ".htm")
+        f << cli::report_html(j);
+      else
+        f << j.dump(2) << "\n";
       if (!f) throw Error(fmt::format("{}: cannot write the report", report));
     }
     tmp.commit();
   }
   write_tflite_file(std::move(m), output, WriteOptions{});
   if (!quiet && !json)
-    for (const std::string& msg : stats.messages) std::cerr << "note: " << msg << "\n";
+    for (size_t i = 0; i < stats.messages.size(); ++i) {
+      if (i == kNotesShown && stats.messages.size() > kNotesShown + 1) {
+        std::cerr << "note: ... and " << stats.messages.size() - i
+                  << " more range replacements (--json lists every one under \"messages\")\n";
+        break;
+      }
+      std::cerr << "note: " << stats.messages[i] << "\n";
+    }
   if (json) {
     std::cout << nlohmann::json{{"output", output},
                                 {"algorithm", q.algorithm},

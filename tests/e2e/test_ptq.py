@@ -373,6 +373,86 @@ def test_report():
           f"{layers[0]['sqnr_db']:.1f} dB")
 
 
+def intermediates(path, xs):
+    """{tensor name: array over the samples} of every non-constant tensor, from LiteRT with all
+    tensors kept (no delegate: XNNPACK would hide them)."""
+    it = oracle.Interpreter(model_path=path, experimental_preserve_all_tensors=True,
+                            experimental_op_resolver_type=oracle.OpResolverType.BUILTIN_REF)
+    it.allocate_tensors()
+    details = it.get_tensor_details()
+    inp = it.get_input_details()[0]
+    out = {t["name"]: [] for t in details}
+    for x in xs:  # NCHW samples; the model takes NHWC
+        it.set_tensor(inp["index"], np.ascontiguousarray(x[None].transpose(0, 2, 3, 1), dtype=np.float32))
+        it.invoke()
+        for t in details:
+            try:
+                out[t["name"]].append(np.array(it.get_tensor(t["index"])))
+            except ValueError:  # no data (a tensor LiteRT freed or never wrote)
+                out.pop(t["name"], None)
+    return {k: np.stack(v) for k, v in out.items() if v}, {t["name"]: t for t in details}
+
+
+def sqnr_db(ref, got):
+    err = float(np.sum((ref.astype(np.float64) - got) ** 2))
+    return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / err)
+
+
+def test_report_against_litert():
+    """The report's simulation checked against LiteRT's own intermediate tensors: each reported
+    activation is a tensor of the int8 model whose quantization is the reported range; fake-quantizing
+    the float model's same tensor (from LiteRT) with it gives the reported SQNR; LiteRT's int8 value
+    of the input equals that simulation, and deeper ones are no better than it (their error adds up)."""
+    s = trained()
+    rep, q, f = tmp("report_rt.json"), tmp("cnn_rt.tflite"), tmp("cnn_float.tflite")
+    quantize(s["pt"], q, s["calib"], "--algorithm", "l2", "--report", rep)
+    side = s["xte"].shape[-1]
+    r = subprocess.run([CLI, "convert", s["pt"], "-o", f, "--input-shape", f"1,1,{side},{side}"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    calib = np.load(s["calib"])
+    qv, qd = intermediates(q, calib)
+    fv, _ = intermediates(f, calib)
+    layers = json.load(open(rep))["layers"]
+    input_name = oracle.Interpreter(model_path=f).get_input_details()[0]["name"]
+    checked = 0
+    for layer in layers:
+        name = layer["tensor"]
+        # The tensor's own name, or the NHWC form a 4-D activation takes inside the model.
+        cands = [n for n in (name + "/nhwc", name) if n in fv and any(k in qd and qd[k]["dtype"] == np.int8 for k in
+                                                                      (n, n + "/int8"))]
+        if not cands:
+            continue
+        fname = cands[0]
+        qname = fname if fname in qd and qd[fname]["dtype"] == np.int8 else fname + "/int8"
+        scale, zp = qd[qname]["quantization"]
+        lo, hi = layer["range"]
+        assert abs(scale - (hi - lo) / 255) <= 1e-5 * max(scale, 1e-12), (name, scale, lo, hi)
+        ref = fv[fname]
+        sim = (np.clip(np.rint(ref / scale) + zp, -128, 127) - zp) * scale
+        got = (qv[qname].astype(np.float64) - zp) * scale
+        sim_db, rt_db = sqnr_db(ref, sim), sqnr_db(ref, got)
+        assert abs(sim_db - layer["sqnr_db"]) <= 0.25, f"{name}: reported {layer['sqnr_db']:.2f} dB, LiteRT's " \
+                                                      f"float tensor quantized with the range {sim_db:.2f} dB"
+        if fname == input_name:  # the model's input: QUANTIZE only
+            assert abs(rt_db - sim_db) <= 0.05, f"{name}: LiteRT {rt_db:.2f} dB, simulated {sim_db:.2f} dB"
+        else:
+            assert rt_db <= sim_db + 1.0, f"{name}: LiteRT {rt_db:.2f} dB beats the range-only bound {sim_db:.2f}"
+        print(f"  {layer['module'] or name:8s} reported {layer['sqnr_db']:6.2f} dB, simulated on LiteRT's float "
+              f"tensor {sim_db:6.2f} dB, LiteRT int8 {rt_db:6.2f} dB")
+        checked += 1
+    assert checked >= len(layers) // 2, f"only {checked} of {len(layers)} reported tensors found in the model"
+    # The HTML form: self-contained, the same JSON inside.
+    html = tmp("report.html")
+    quantize(s["pt"], tmp("cnn_html.tflite"), s["calib"], "--algorithm", "l2", "--report", html)
+    page = open(html).read()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page and "http://" not in page.replace(
+        "http://www.w3.org/2000/svg", ""), "not a self-contained page"
+    embedded = page.split('<script type="application/json" id="report">\n', 1)[1].split("\n</script>", 1)[0]
+    assert json.loads(embedded.replace("<\\/", "</"))["layers"] == layers
+    print(f"report vs LiteRT: {checked} of {len(layers)} activations checked; HTML report {len(page)} bytes")
+
+
 def expect_error(args, data, *patterns, model=None):
     s = trained()
     out = tmp("bad.tflite")
