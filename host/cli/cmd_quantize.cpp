@@ -43,7 +43,7 @@ class Progress {
 
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
-  std::string input, output, target, io_type, percentile, report;
+  std::string input, output, target, io_type, percentile, report, config_path, write_config;
   std::vector<std::string> shapes, in_transpose, out_transpose;
   bool no_nchw = false, fuse = false, quiet = false, json = false;
   QuantizeOptions q;
@@ -65,6 +65,11 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(
       "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(
       "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "config,c", po::value(&config_path),
+      "mixed-precision config (YAML: algorithm, quantize_op_action, layers by PyTorch module name with skip, "
+      "algorithm, dtype)")("write-config", po::value(&write_config),
+                           "where to write the full per-layer config after the run (default: the output's name "
+                           "with .quant.yaml; never over --config)")(
       "report", po::value(&report),
       "write a per-layer JSON report: each activation's int8 SQNR and cosine similarity, worst first")(
       "quiet,q", po::bool_switch(&quiet), "no progress and no summary")("json", po::bool_switch(&json),
@@ -78,6 +83,22 @@ int cmd_quantize(const std::vector<std::string>& args) {
     return kExitOk;
   refuse_overwrite("quantize", output, {input, q.calibration_data});
   refuse_overwrite("quantize", report, {input, q.calibration_data, output});
+  refuse_overwrite("quantize", write_config, {input, q.calibration_data, output, report, config_path});
+  if (!config_path.empty()) {
+    q.config = load_quantize_config(config_path);
+    // An explicit --algorithm wins over the config's default.
+    if (!vm["algorithm"].defaulted()) q.config.algorithm = q.algorithm;
+  }
+  // The written config goes beside the output unless that is the config read.
+  std::string config_out = write_config;
+  if (config_out.empty()) {
+    const std::filesystem::path o(output);
+    config_out =
+        (o.extension() == ".tflite" ? std::filesystem::path(o).replace_extension("") : o).string() + ".quant.yaml";
+    std::error_code ec;
+    for (const std::string& in : {input, q.calibration_data, report, config_path})
+      if (!in.empty() && (in == config_out || std::filesystem::equivalent(config_out, in, ec))) config_out.clear();
+  }
   q.report = !report.empty();
   ConvertOptions& o = q.convert;
   o.nchw_transpose = !no_nchw;
@@ -109,14 +130,15 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (!report.empty()) {
     nlohmann::json layers = nlohmann::json::array();
     for (const QuantizeStats::Layer& l : stats.layers)
-      layers.push_back({{"module", l.module},
+      layers.push_back({{"layer", l.layer},
+                        {"module", l.module},
                         {"tensor", l.tensor},
                         {"op", l.op},
                         {"range", {l.lo, l.hi}},
                         {"sqnr_db", l.sqnr_db},
                         {"cosine", l.cosine}});
     const nlohmann::json j = {{"model", input},
-                              {"algorithm", q.algorithm},
+                              {"algorithm", stats.algorithm},
                               {"samples", stats.samples},
                               {"measure",
                                "each activation against its own int8 quantization (range error only) over the "
@@ -131,11 +153,13 @@ int cmd_quantize(const std::vector<std::string>& args) {
     tmp.commit();
   }
   write_tflite_file(std::move(m), output, WriteOptions{});
+  if (!config_out.empty()) write_quantize_config(q.config, stats, config_out);
   if (!quiet && !json)
     for (const std::string& msg : stats.messages) std::cerr << "note: " << msg << "\n";
   if (json) {
     std::cout << nlohmann::json{{"output", output},
-                                {"algorithm", q.algorithm},
+                                {"config_written", config_out},
+                                {"algorithm", stats.algorithm},
                                 {"samples", stats.samples},
                                 {"dropped_samples", stats.dropped_samples},
                                 {"observed_tensors", stats.observed_tensors},
@@ -151,8 +175,10 @@ int cmd_quantize(const std::vector<std::string>& args) {
     std::string fl;
     for (const auto& [op, n] : stats.float_ops) fl += fmt::format("{}{} x{}", fl.empty() ? "" : ", ", op, n);
     std::cerr << fmt::format("wrote {} ({} operators; {} activations calibrated with {} on {} samples in {:.1f} s)\n",
-                             output, stats.operators, stats.observed_tensors, q.algorithm, stats.samples,
+                             output, stats.operators, stats.observed_tensors, stats.algorithm, stats.samples,
                              stats.calibration_seconds);
+    if (!config_out.empty())
+      std::cerr << fmt::format("wrote the per-layer config to {} (edit it and rerun with --config)\n", config_out);
     if (stats.dropped_samples)
       std::cerr << fmt::format("note: {} samples left over (fewer than one batch) were not used\n",
                                stats.dropped_samples);

@@ -85,7 +85,6 @@ const Kernel kKernels[] = {
     {LC_OP_L2_NORMALIZATION, Out::kFixed, 1.0f / 128, 0},
 };
 
-
 // Ops that PyTorch's quantized kernels run in their input's quantization (average pooling,
 // mean, resizing): where their output is read as float they do the same here, rounding once.
 bool averages_in_input_quantization(int32_t code) {
@@ -398,11 +397,27 @@ int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, i
   return static_cast<int32_t>(std::clamp(q, static_cast<double>(qmin), static_cast<double>(qmax)));
 }
 
-PassResult fold_qdq(ModelGraph& g) {
+PassResult fold_qdq(ModelGraph& g, const std::set<std::string>& keep_float) {
   PassResult r;
+  // insert_qdq renames a model output it fake-quantizes "<name>/float".
+  auto stays_float = [&](const Operator& op) {
+    for (int32_t t : op.outputs) {
+      if (t < 0) continue;
+      std::string name = g.tensor(t).name;
+      if (keep_float.count(name)) return true;
+      if (name.size() > 6 && name.compare(name.size() - 6, 6, "/float") == 0 &&
+          keep_float.count(name.substr(0, name.size() - 6)))
+        return true;
+    }
+    return false;
+  };
   for (size_t k = 0; k < g.model().operators.size(); ++k) {
     if (g.removed(k)) continue;
     int32_t code = g.op(k).builtin_code;
+    if (!keep_float.empty() && code != LC_OP_QUANTIZE && code != LC_OP_DEQUANTIZE && stays_float(g.op(k))) {
+      r.counters["kept_float"]++;
+      continue;
+    }
     if (code == LC_OP_QUANTIZE) {
       if (collapse(g, k)) r.counters["collapsed"]++;
       continue;

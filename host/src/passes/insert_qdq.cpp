@@ -73,14 +73,21 @@ Operator simple_op(int32_t code, int32_t in, int32_t out) {
 
 }  // namespace
 
-PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor) {
+PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor,
+                      const std::set<std::string>& keep_float) {
   PassResult r;
   Model& m = g.model();
+  auto stays_float = [&](const Operator& op) {
+    for (int32_t t : op.outputs)
+      if (t >= 0 && keep_float.count(g.tensor(t).name)) return true;
+    return false;
+  };
   // Weights first: int8 constants read through one DEQUANTIZE each (per op and slot).
   std::vector<Operator> weight_dq;  // inserted before the op that reads them
   std::vector<std::vector<Operator>> before(m.operators.size());
   for (size_t i = 0; i < m.operators.size(); ++i) {
     Operator& op = m.operators[i];
+    if (stays_float(op)) continue;
     for (const WeightSlot& w : kWeights) {
       if (op.builtin_code != w.code || op.inputs.size() <= static_cast<size_t>(w.slot)) continue;
       const int32_t t = op.inputs[static_cast<size_t>(w.slot)];
@@ -123,7 +130,7 @@ PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& 
     for (int32_t& t : op.inputs)
       if (auto it = replaced.find(t); it != replaced.end()) t = it->second;
     std::vector<Operator> after;
-    if (!keeps_input_quantization(op.builtin_code))
+    if (!keeps_input_quantization(op.builtin_code) || stays_float(op))
       for (int32_t t : op.outputs) {
         const Quantization* q = wanted(t);
         if (!q) continue;

@@ -173,6 +173,75 @@ int64_t numel_of(const std::vector<int32_t>& shape) {
   return n;
 }
 
+// The PyTorch module path of the op computing a value ("features.3.conv.0"), "" outside modules.
+std::string module_of(const torch::jit::Node* n) {
+  std::string out;
+  if (auto cs = n->callstack())
+    for (const auto& entry : (*cs)->vec())
+      if (const auto& info = std::get<2>(entry); info && !info->instance_name().empty())
+        out += (out.empty() ? "" : ".") + info->instance_name();
+  return out;
+}
+
+// Layers (what the config names): each observed value computed by an op belongs to the layer of
+// its module, or, outside any module, to a layer of its own named after the value.
+struct Layers {
+  std::map<std::string, std::string> of_value;  // value -> layer
+  std::vector<std::string> order;               // layers in graph order
+  std::map<std::string, std::string> op;        // layer -> op kind of its first value
+};
+
+// The config against the model: every layer and op kind it names must exist; per-layer
+// algorithms and skips resolved per value.
+struct Plan {
+  std::string default_algorithm;
+  std::map<std::string, std::string> algorithm_of;      // value -> algorithm (when not the default)
+  std::set<std::string> float_values;                   // values whose ops stay float
+  std::map<std::string, QuantizeLayerConfig> settings;  // layer -> its settings
+  std::set<std::string> by_op_action;                   // layers made float by quantize_op_action
+};
+
+Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, const Layers& layers,
+             const torch::jit::Graph& graph) {
+  Plan p;
+  p.default_algorithm = c.algorithm.empty() ? default_algorithm : c.algorithm;
+  const std::string origin = c.source.empty() ? std::string("quantization config") : c.source;
+  auto at = [&](int line) { return line > 0 ? fmt::format("{}:{}", origin, line) : origin; };
+  std::set<std::string> kinds;
+  for (const torch::jit::Node* n : graph.nodes()) kinds.insert(n->kind().toQualString());
+  for (const auto& [kind, line] : c.op_action_lines)
+    if (!kinds.count(kind))
+      throw Error(fmt::format("{}: quantize_op_action.{}: the model has no {} op", at(line), kind, kind));
+  for (const auto& [name, l] : c.layers) {
+    if (!layers.op.count(name)) {
+      std::string some;
+      for (size_t i = 0; i < layers.order.size() && i < 4; ++i) some += (i ? ", " : "") + layers.order[i];
+      throw Error(
+          fmt::format("{}: layers.{}: no quantizable layer has this name (layers are named by PyTorch "
+                      "module: {}{})",
+                      at(l.line), name, some, layers.order.size() > 4 ? ", ..." : ""));
+    }
+    if (l.dtype == "int16")
+      throw Error(
+          fmt::format("{}: layers.{}: dtype int16 (the 16x8 mode) is not implemented yet; int8 is", at(l.line), name));
+  }
+  for (const std::string& name : layers.order) {
+    QuantizeLayerConfig l;
+    if (auto it = c.layers.find(name); it != c.layers.end()) l = it->second;
+    if (auto a = c.op_actions.find(layers.op.at(name)); a != c.op_actions.end() && !l.skip) {
+      l.skip = true;
+      p.by_op_action.insert(name);
+    }
+    p.settings[name] = l;
+  }
+  for (const auto& [value, layer] : layers.of_value) {
+    const QuantizeLayerConfig& l = p.settings.at(layer);
+    if (!l.algorithm.empty() && l.algorithm != p.default_algorithm) p.algorithm_of[value] = l.algorithm;
+    if (l.skip) p.float_values.insert(value);
+  }
+  return p;
+}
+
 // TFLite tensor name -> the TorchScript value it holds (up to layout), for the float
 // activations of a translated model: tensors named after a value, and those connected to one
 // through data-permuting ops. (A name can appear twice: a model output's NHWC twin keeps the
@@ -217,8 +286,10 @@ std::map<std::string, std::string> value_aliases(const Model& m,
 Model quantize(const std::string& path, const QuantizeOptions& options, const PluginRegistry& plugins,
                QuantizeStats* stats) {
   const auto qr = passes::quantized_rewrites(options.convert.options, false);
-  std::string plugin;
-  const lc_ptq_algorithm_t* algorithm = find_algorithm(plugins, options.algorithm, &plugin);
+  {
+    std::string plugin;
+    find_algorithm(plugins, options.config.algorithm.empty() ? options.algorithm : options.config.algorithm, &plugin);
+  }
   if (!options.convert.example_input.empty())
     throw Error("litecast quantize takes its inputs from --calibration-data; --example-input does not apply");
 
@@ -293,9 +364,53 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       tensors_of[value].push_back(x.name);
     }
   }
+  // Layers and the config's plan for them.
+  std::unordered_map<std::string, const torch::jit::Node*> producer;
+  for (const torch::jit::Node* n : fg.imported.graph->nodes())
+    for (const torch::jit::Value* v : n->outputs()) producer[v->debugName()] = n;
+  Layers layers;
+  {
+    std::set<std::string> observed;
+    for (const Observer& o : observers) observed.insert(o.name);
+    std::map<std::string, int> unnamed;  // op base name -> layers named after it so far
+    for (const torch::jit::Node* n : fg.imported.graph->nodes())
+      for (const torch::jit::Value* v : n->outputs()) {
+        if (!observed.count(v->debugName())) continue;
+        std::string layer = module_of(n);
+        // An activation outside modules applied to a module's output that TFLite fused away
+        // (conv then torch.relu): the layer is that module's.
+        if (layer.empty() && !n->inputs().empty()) {
+          const torch::jit::Node* p = n->inputs()[0]->node();
+          if (p->kind() != c10::prim::Param && !observed.count(n->inputs()[0]->debugName()) &&
+              !layers.op.count(module_of(p)))
+            layer = module_of(p);
+        }
+        // Other ops outside modules: named by their op and a count, as "add_0", "relu_1".
+        if (layer.empty()) {
+          const std::string base = n->kind().toUnqualString();
+          layer = fmt::format("{}_{}", base, unnamed[base]++);
+        }
+        layers.of_value[v->debugName()] = layer;
+        if (layers.op.emplace(layer, n->kind().toQualString()).second) layers.order.push_back(layer);
+      }
+  }
+  const Plan plan = plan_of(options.config, options.algorithm, layers, *fg.imported.graph);
+
   std::vector<std::string> messages;
   std::map<std::string, std::string> algo_options = options.convert.options;
-  Calibration cal(algorithm, options.algorithm, plugin, algo_options, &messages);
+  std::map<std::string, std::unique_ptr<Calibration>> cals;  // algorithm -> its observers
+  auto calibration_for = [&](const std::string& value) -> Calibration& {
+    auto a = plan.algorithm_of.find(value);
+    const std::string& name = a == plan.algorithm_of.end() ? plan.default_algorithm : a->second;
+    std::unique_ptr<Calibration>& c = cals[name];
+    if (!c) {
+      std::string plugin;
+      const lc_ptq_algorithm_t* alg = find_algorithm(plugins, name, &plugin);
+      c = std::make_unique<Calibration>(alg, name, plugin, algo_options, &messages);
+    }
+    return *c;
+  };
+  for (const Observer& o : observers) calibration_for(o.name);
   auto started = std::chrono::steady_clock::now();
   {
     c10::InferenceMode inference;
@@ -318,21 +433,29 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
         for (Observer& o : observers) {
           const c10::IValue& v = stack.at(o.output);
           if (v.isTensor() && at::isFloatingType(v.toTensor().scalar_type()) && v.toTensor().numel() == o.numel)
-            cal.add(o);
+            calibration_for(o.name).add(o);
           else if (std::getenv("LITECAST_PTQ_DEBUG"))
             std::fprintf(stderr, "ptq: %s not observed (%s, %lld elements in the .tflite)\n", o.name.c_str(),
                          v.tagKind().c_str(), static_cast<long long>(o.numel));
         }
         first = false;
       }
-      cal.observe(stack);
+      for (auto& [name, c] : cals) c->observe(stack);
       ++done;
       if (options.progress) options.progress(done, data.batches.size());
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::map<std::string, std::pair<double, double>> ranges = cal.ranges(-128, 127);
+  std::map<std::string, std::pair<double, double>> ranges;
+  size_t observed = 0;
+  for (auto& [name, c] : cals) {
+    ranges.merge(c->ranges(-128, 127));
+    observed += c->size();
+  }
+  std::set<std::string> keep_float;  // TFLite tensors whose ops stay float
+  for (const std::string& value : plan.float_values)
+    for (const std::string& t : tensors_of[value]) keep_float.insert(t);
   std::map<std::string, Quantization> activations;
   const bool debug = std::getenv("LITECAST_PTQ_DEBUG") != nullptr;
   for (const auto& [value, r] : ranges)
@@ -368,9 +491,6 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
         su.qq += (d * d).sum().item<double>();
       }
     }
-    std::unordered_map<std::string, const torch::jit::Node*> producer;
-    for (const torch::jit::Node* n : fg.imported.graph->nodes())
-      for (const torch::jit::Value* v : n->outputs()) producer[v->debugName()] = n;
     for (const auto& [value, su] : sums) {
       QuantizeStats::Layer l;
       l.tensor = value;
@@ -380,12 +500,9 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       l.cosine = su.signal > 0 && su.qq > 0 ? su.dot / std::sqrt(su.signal * su.qq) : 1.0;
       if (auto it = producer.find(value); it != producer.end()) {
         l.op = it->second->kind().toQualString();
-        if (auto cs = it->second->callstack()) {
-          for (const auto& entry : (*cs)->vec())
-            if (const auto& info = std::get<2>(entry); info && !info->instance_name().empty())
-              l.module += (l.module.empty() ? "" : ".") + info->instance_name();
-        }
+        l.module = module_of(it->second);
       }
+      if (auto it = layers.of_value.find(value); it != layers.of_value.end()) l.layer = it->second;
       stats->layers.push_back(l);
     }
     std::sort(stats->layers.begin(), stats->layers.end(),
@@ -397,8 +514,8 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
     auto add = [&](const char* pass, const passes::PassResult& res) {
       for (const auto& [k, v] : res.counters) counters[fmt::format("{}.{}", pass, k)] += v;
     };
-    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8));
-    add("fold_qdq", passes::fold_qdq(g));
+    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8, keep_float));
+    add("fold_qdq", passes::fold_qdq(g, keep_float));
     add("drop_float_qdq", passes::drop_float_qdq(g));
   }
   passes::QuantizedRewrites rewrites = qr;
@@ -408,7 +525,11 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
   if (stats) {
     stats->samples = data.samples;
     stats->dropped_samples = data.dropped;
-    stats->observed_tensors = cal.size();
+    stats->observed_tensors = observed;
+    stats->algorithm = plan.default_algorithm;
+    for (const std::string& name : layers.order)
+      stats->config_layers.push_back(
+          {name, layers.op.at(name), plan.settings.at(name), plan.by_op_action.count(name) > 0});
     stats->calibration_seconds = seconds;
     stats->operators = m.operators.size();
     stats->tensors = m.tensors.size();
