@@ -400,7 +400,9 @@ int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, i
 PassResult fold_qdq(ModelGraph& g, const std::set<std::string>& keep_float) {
   PassResult r;
   // insert_qdq renames a model output it fake-quantizes "<name>/float".
+  // Ops that only move data are exact in int8: they follow their neighbours.
   auto stays_float = [&](const Operator& op) {
+    if (moves_data_only(op.builtin_code)) return false;
     for (int32_t t : op.outputs) {
       if (t < 0) continue;
       std::string name = g.tensor(t).name;

@@ -77,7 +77,9 @@ PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& 
                       const std::set<std::string>& keep_float) {
   PassResult r;
   Model& m = g.model();
+  // Ops that only move data are exact in int8: they follow their neighbours.
   auto stays_float = [&](const Operator& op) {
+    if (moves_data_only(op.builtin_code)) return false;
     for (int32_t t : op.outputs)
       if (t >= 0 && keep_float.count(g.tensor(t).name)) return true;
     return false;

@@ -34,12 +34,15 @@ namespace litecast {
 
 namespace {
 
-const lc_ptq_algorithm_t* find_algorithm(const PluginRegistry& plugins, const std::string& name, std::string* plugin) {
+// `where` names what asked for it in messages ("--algorithm nope", "quant.yaml:3: layers.fc.algorithm").
+const lc_ptq_algorithm_t* find_algorithm(const PluginRegistry& plugins, const std::string& name, std::string* plugin,
+                                         const std::string& where = "") {
   const InterfaceEntry* e = plugins.find_interface(LC_PTQ_ALGORITHM_V1, name);
   if (!e) {
     std::vector<std::string> known;
     for (const InterfaceEntry* i : plugins.interfaces(LC_PTQ_ALGORITHM_V1)) known.push_back(i->name);
-    throw Error(fmt::format("--algorithm {}: no loaded plugin offers this PTQ algorithm (available: {})", name,
+    throw Error(fmt::format("{}: no loaded plugin offers the PTQ algorithm '{}' (available: {})",
+                            where.empty() ? "--algorithm " + name : where, name,
                             known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
   }
   const auto* a = static_cast<const lc_ptq_algorithm_t*>(e->impl);
@@ -287,8 +290,18 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
                QuantizeStats* stats) {
   const auto qr = passes::quantized_rewrites(options.convert.options, false);
   {
+    const QuantizeConfig& c = options.config;
+    const std::string origin = c.source.empty() ? std::string("quantization config") : c.source;
     std::string plugin;
-    find_algorithm(plugins, options.config.algorithm.empty() ? options.algorithm : options.config.algorithm, &plugin);
+    if (c.algorithm.empty())
+      find_algorithm(plugins, options.algorithm, &plugin);
+    else
+      find_algorithm(plugins, c.algorithm, &plugin, fmt::format("{}: algorithm", origin));
+    for (const auto& [name, l] : c.layers)
+      if (!l.algorithm.empty())
+        find_algorithm(
+            plugins, l.algorithm, &plugin,
+            fmt::format("{}{}: layers.{}.algorithm", origin, l.line ? fmt::format(":{}", l.line) : "", name));
   }
   if (!options.convert.example_input.empty())
     throw Error("litecast quantize takes its inputs from --calibration-data; --example-input does not apply");
