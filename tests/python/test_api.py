@@ -251,6 +251,16 @@ def test_quantize():
     sqnr = 10 * torch.log10(torch.tensor(signal / max(noise, 1e-20))).item()
     print(f"  int8 against float: SQNR {sqnr:.1f} dB (at least 15)")
     assert sqnr >= 15, sqnr
+    # The per-layer config written beside the output; rerun with the first conv group skipped.
+    assert r["config_written"] == path("q.quant.yaml"), r["config_written"]
+    with open(path("q.quant.yaml")) as f:
+        assert "\n  2: {skip: false}" in f.read(), "layer 2 (conv + BN + ReLU) not listed"
+    with open(path("skip.yaml"), "w") as f:
+        f.write("layers:\n  '2': {skip: true}\n")
+    r = litecast.quantize(m, calibration, path("q_skip.tflite"), config=path("skip.yaml"),
+                          write_config=path("skip_out.yaml"))
+    assert r["float_operators"] == {"CONV_2D": 1} and r["algorithm"] == "l2", r
+    assert os.path.exists(path("skip_out.yaml")) and not os.path.exists(path("q_skip.quant.yaml"))
     try:
         litecast.quantize(m, torch.full((4, 3, 16, 16), float("nan")), path("nan.tflite"))
     except litecast.ToolError as e:

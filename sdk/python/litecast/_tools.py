@@ -71,17 +71,20 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
         return _run("prune", args)
 
 
-def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_input=None, calibration_samples=None,
+def quantize(model, calibration_data, output_path, *, algorithm=None, dummy_input=None, calibration_samples=None,
              percentile=None, per_tensor=False, quantize_target_type=None, fuse_quant_dequant=False,
-             quantize_input_output_type=None, nchw_transpose=True, report=None):
+             quantize_input_output_type=None, nchw_transpose=True, report=None, config=None, write_config=None):
     """Post-training quantization to a fully int8 .tflite (`litecast quantize`, docs/quantization.md).
 
     model: an nn.Module (traced in eval mode under no_grad), a torch.jit.ScriptModule, or the path
     of a TorchScript file. calibration_data: the path of a .npy/.npz/.pt file or a directory of
     them, or the samples themselves: a tensor (a batch along dim 0) or a tuple/list of tensors, one
     per input. dummy_input traces an nn.Module (default: the first calibration sample).
-    algorithm: l2 (default), kl, minmax, percentile, or a plugin's. report: a path for the
-    per-layer JSON report. Returns the summary as a dict (output, algorithm, samples, ...).
+    algorithm: l2 (default, or the config's), kl, minmax, percentile, or a plugin's. report: a path
+    for the per-layer JSON report. config: a mixed-precision YAML config (per-layer skip/algorithm,
+    quantize_op_action); the full per-layer config is written to write_config (default: beside
+    the output, model.quant.yaml, unless that is the config read). Returns the summary as a dict
+    (output, algorithm, samples, config_written, ...).
     """
     from ._convert import _example_inputs, _script
     with tempfile.TemporaryDirectory(prefix="litecast-quantize-") as tmp:
@@ -101,7 +104,13 @@ def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_inpu
             scripted, _ = _script(model, _example_inputs(dummy_input))
             pt = os.path.join(tmp, "model.pt")
             scripted.save(pt)
-        args = [pt, "-o", os.fspath(output_path), "--calibration-data", data_path, "--algorithm", algorithm, "--quiet"]
+        args = [pt, "-o", os.fspath(output_path), "--calibration-data", data_path, "--quiet"]
+        if algorithm is not None:
+            args += ["--algorithm", str(algorithm)]
+        if config is not None:
+            args += ["--config", os.fspath(config)]
+        if write_config is not None:
+            args += ["--write-config", os.fspath(write_config)]
         if calibration_samples is not None:
             args += ["--calibration-samples", str(int(calibration_samples))]
         if percentile is not None:
