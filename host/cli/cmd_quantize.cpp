@@ -44,7 +44,7 @@ class Progress {
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
   std::string input, output, target, io_type, percentile, report, config_path, write_config;
-  std::vector<std::string> shapes, in_transpose, out_transpose;
+  std::vector<std::string> shapes, in_transpose, out_transpose, input_stats;
   bool no_nchw = false, fuse = false, quiet = false, json = false;
   QuantizeOptions q;
   po::options_description desc("options");
@@ -64,7 +64,10 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "fuse-quant-dequant", po::bool_switch(&fuse),
       "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(
       "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(
-      "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "quantized-input-stats", po::value(&input_stats)->composing(),
+      "MEAN,STD per input (with --fuse-quant-dequant): the model expects (raw - MEAN) / STD and takes the raw "
+      "integer data, e.g. 114,58 for uint8 images")("no-nchw-transpose", po::bool_switch(&no_nchw),
+                                                    "keep 4-D inputs and outputs in PyTorch's NCHW")(
       "config,c", po::value(&config_path),
       "mixed-precision config (YAML: algorithm, quantize_op_action, layers by PyTorch module name with skip, "
       "algorithm, dtype)")("write-config", po::value(&write_config),
@@ -106,6 +109,22 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (!target.empty()) o.options["quantize_target_type"] = target;
   if (!io_type.empty()) o.options["quantize_input_output_type"] = io_type;
   if (fuse) o.options["fuse_quant_dequant"] = std::string(1, '1');
+  for (const std::string& st : input_stats) {
+    const size_t comma = st.find(',');
+    double mean = 0, sd = 0;
+    size_t a = 0, b = 0;
+    try {
+      if (comma != std::string::npos) {
+        mean = std::stod(st.substr(0, comma), &a);
+        sd = std::stod(st.substr(comma + 1), &b);
+      }
+    } catch (const std::exception&) {
+      a = b = 0;
+    }
+    if (comma == std::string::npos || a != comma || b == 0 || comma + 1 + b != st.size())
+      throw Error(fmt::format("--quantized-input-stats '{}': expected MEAN,STD, e.g. 114,58", st));
+    q.input_stats.emplace_back(mean, sd);
+  }
   if (!percentile.empty()) {
     double p = 0;
     size_t used = 0;

@@ -185,6 +185,61 @@ def test_op_action():
     assert "aten::mul: disable" in text and "float by quantize_op_action" in text, text
 
 
+def raw_litert(path, raw, shift=0):
+    """LiteRT on raw integer images (NCHW uint8 values, minus `shift`), outputs dequantized."""
+    it = oracle.Interpreter(model_path=path)
+    it.allocate_tensors()
+    d, o = it.get_input_details()[0], it.get_output_details()[0]
+    out = []
+    for i in range(len(raw)):
+        a = (raw[i:i + 1].astype(np.int32) - shift).transpose(0, 2, 3, 1).astype(d["dtype"])
+        it.set_tensor(d["index"], np.ascontiguousarray(a))
+        it.invoke()
+        scale, zp = o["quantization"]
+        out.append((it.get_tensor(o["index"])[0].astype(np.float32) - zp) * scale)
+    return np.stack(out), d, o
+
+
+def test_quantized_input_stats():
+    """--quantized-input-stats 114,58 with --fuse-quant-dequant: the model, which expects
+    (image - 114) / 58, takes the raw uint8 image (scale 1/58, zero point 114), as in
+    TinyNeuralNetwork's FAQ; or int8 (zero point -14) with --quantize-input-output-type int8."""
+    torch.manual_seed(3)
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, stride=2), nn.ReLU(),
+                      nn.Flatten(), nn.Linear(8 * 3 * 3, 4)).eval()
+    rng = np.random.RandomState(0)
+    raw = rng.randint(0, 256, size=(96, 3, 8, 8)).astype(np.uint8)
+    norm = (raw.astype(np.float32) - 114) / 58
+    with torch.no_grad():
+        pt = tmp("stats.pt")
+        torch.jit.trace(m, torch.from_numpy(norm[:1])).save(pt)
+        want = m(torch.from_numpy(norm[64:])).numpy()
+    np.save(tmp("stats_cal.npy"), norm[:64])
+    base = [CLI, "quantize", pt, "--calibration-data", tmp("stats_cal.npy"), "--json", "--fuse-quant-dequant",
+            "--quantized-input-stats", "114,58"]
+    for io, shift, zp in (("uint8", 0, 114), ("int8", 128, -14)):
+        out = tmp(f"stats_{io}.tflite")
+        r = subprocess.run(base + ["-o", out, "--quantize-input-output-type", io], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        got, d, o = raw_litert(out, raw[64:], shift)
+        assert np.dtype(d["dtype"]).name == io, d["dtype"]
+        scale, z = d["quantization"]
+        assert z == zp and abs(scale - 1 / 58) < 1e-7, d["quantization"]
+        step = o["quantization"][0]
+        err = np.abs(got - want) / step
+        print(f"{io} raw input (zero point {z}, scale 1/{1 / scale:.1f}): output error in steps of "
+              f"{step:.4g}: mean {err.mean():.2f}, max {err.max():.2f}")
+        assert err.max() <= 4 and err.mean() <= 1.0, f"{io}: raw input far from float"
+    bad = subprocess.run(base[:-3] + ["--quantized-input-stats", "114,58", "-o", tmp("stats_bad.tflite")],
+                         capture_output=True, text=True)
+    assert bad.returncode != 0 and "--fuse-quant-dequant" in bad.stderr, bad.stderr
+    for arg, pattern in (("114", "MEAN,STD"), ("300,58", "[0, 255]"), ("114,0", "positive")):
+        bad = subprocess.run(base[:-1] + [arg, "-o", tmp("stats_bad.tflite")], capture_output=True, text=True)
+        assert bad.returncode != 0 and pattern in bad.stderr and len(bad.stderr.strip().splitlines()) == 1, \
+            bad.stderr
+        assert not os.path.exists(tmp("stats_bad.tflite"))
+
+
 def expect_error(text, *patterns):
     cfg = write("bad.yaml", text)
     out = tmp("bad.tflite")
@@ -218,6 +273,6 @@ def test_bad_config():
 
 if __name__ == "__main__":
     TESTS = [test_written_config_lists_every_layer, test_round_trip, test_skip_worst_layer_improves_sqnr,
-             test_per_layer_algorithm, test_op_action, test_bad_config]
+             test_per_layer_algorithm, test_op_action, test_bad_config, test_quantized_input_stats]
     only = os.environ.get("PTQ_TESTS")
     sys.exit(runner.run("ptq_config", [t for t in TESTS if not only or t.__name__ in only.split(",")]))

@@ -477,6 +477,29 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       if (debug) std::fprintf(stderr, "ptq: %s holds %s: [%g, %g]\n", t.c_str(), value.c_str(), r.first, r.second);
     }
 
+  if (!options.input_stats.empty()) {
+    if (!qr.fuse_io) throw Error("--quantized-input-stats gives raw integer inputs: pass --fuse-quant-dequant as well");
+    if (options.input_stats.size() != input_names.size())
+      throw Error(fmt::format("{}: the model has {} inputs and {} --quantized-input-stats were given", path,
+                              input_names.size(), options.input_stats.size()));
+    for (size_t i = 0; i < input_names.size(); ++i) {
+      const auto [mean, sd] = options.input_stats[i];
+      const std::string what = fmt::format("--quantized-input-stats {},{} (input {})", mean, sd, input_names[i]);
+      if (!(sd > 0) || !std::isfinite(sd) || !std::isfinite(mean))
+        throw Error(fmt::format("{}: the std must be a positive number", what));
+      const double zp = std::nearbyint(mean);
+      if (zp < 0 || zp > 255) throw Error(fmt::format("{}: the mean must lie in [0, 255], the uint8 range", what));
+      if (zp != mean)
+        messages.push_back(fmt::format("{}: the zero point is an integer; the mean is rounded to {}", what, zp));
+      auto it = tensors_of.find(input_names[i]);
+      if (it == tensors_of.end()) throw Error(fmt::format("{}: the input is not a float tensor of the model", what));
+      Quantization q;
+      q.scales = {static_cast<float>(1.0 / sd)};
+      q.zero_points = {static_cast<int64_t>(zp) - 128};  // int8; the uint8 input adds 128 back
+      for (const std::string& t : it->second) activations[t] = q;
+    }
+  }
+
   if (options.report && stats) {
     // Second pass: each observed value against its own int8 quantization.
     struct Sums {

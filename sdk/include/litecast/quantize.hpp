@@ -63,6 +63,10 @@ struct QuantizeOptions {
   bool report = false;
   // Mixed precision: per-layer and per-op-type settings (empty: every layer as the options say).
   QuantizeConfig config;
+  // TinyNeuralNetwork's quantized_input_stats: per model input, (mean, std) of the normalisation
+  // normalized = (raw - mean) / std the model expects; with fuse_quant_dequant the input is then
+  // the raw integer data (scale 1/std, zero point mean in uint8). Empty: calibrated input ranges.
+  std::vector<std::pair<double, double>> input_stats;
   // Called after every calibration batch: (batches done, batches in all).
   std::function<void(size_t, size_t)> progress;
 };
