@@ -59,7 +59,10 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "plugin's")("percentile", po::value(&percentile), "--algorithm percentile: the percentile kept (default 99.99)")(
       "input-shape", po::value(&shapes)->composing(),
       "shape of an input, e.g. 1,3,224,224 (one per input; default: from the data, batch 1)")(
-      "per-tensor", po::bool_switch(&q.per_tensor), "one weight scale per tensor (default: per output channel)")(
+      "activations", po::value(&q.activations)->default_value("int8"),
+      "int8 (default) or int16: the 16x8 mode (int16 activations, int8 weights, int64 biases) where LiteRT has "
+      "int16 kernels; other ops stay float")("per-tensor", po::bool_switch(&q.per_tensor),
+                                             "one weight scale per tensor (default: per output channel)")(
       "quantize-target-type", po::value(&target), "int8 (default) or uint8 (legacy asymmetric; weights per tensor)")(
       "fuse-quant-dequant", po::bool_switch(&fuse),
       "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(

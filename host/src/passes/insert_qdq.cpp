@@ -34,13 +34,14 @@ bool keeps_input_quantization(int32_t code) {
   return moves_data_only(code) || code == LC_OP_SPLIT || code == LC_OP_SPLIT_V || code == LC_OP_UNPACK;
 }
 
-// TFLite's int8 spec fixes these kernels' output quantization.
-const Quantization* fixed_output(int32_t code) {
+// TFLite's int8 spec fixes these kernels' output quantization; its int16 kernels use 1/32768.
+const Quantization* fixed_output(int32_t code, bool int16) {
   static const Quantization sigmoid{{1.0f / 256}, {-128}, 0};
   static const Quantization tanh{{1.0f / 128}, {0}, 0};
-  if (code == LC_OP_LOGISTIC || code == LC_OP_SOFTMAX) return &sigmoid;
-  if (code == LC_OP_TANH) return &tanh;
-  return nullptr;
+  static const Quantization unit16{{1.0f / 32768}, {0}, 0};
+  if (code != LC_OP_LOGISTIC && code != LC_OP_SOFTMAX && code != LC_OP_TANH) return nullptr;
+  if (int16) return &unit16;
+  return code == LC_OP_TANH ? &tanh : &sigmoid;
 }
 
 // Symmetric int8 weights: scale max|w| / 127 per slice along `axis` (or over the whole tensor).
@@ -74,7 +75,7 @@ Operator simple_op(int32_t code, int32_t in, int32_t out) {
 }  // namespace
 
 PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor,
-                      const std::set<std::string>& keep_float) {
+                      const std::set<std::string>& keep_float, int32_t activation_type) {
   PassResult r;
   Model& m = g.model();
   // Ops that only move data are exact in int8: they follow their neighbours.
@@ -108,7 +109,7 @@ PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& 
   std::map<int32_t, int32_t> replaced;  // float tensor -> its fake-quantized twin
   auto qdq = [&](int32_t t, const Quantization& q, std::vector<Operator>& out) {
     const Tensor src = g.tensor(t);
-    const int32_t qi = g.add_tensor(src.name + "/quantized", LC_INT8, src.shape);
+    const int32_t qi = g.add_tensor(src.name + "/quantized", activation_type, src.shape);
     g.tensor(qi).quant = q;
     const int32_t dq = g.add_tensor(src.name + "/dequantized", LC_FLOAT32, src.shape);
     out.push_back(simple_op(LC_OP_QUANTIZE, t, qi));
@@ -136,7 +137,7 @@ PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& 
       for (int32_t t : op.outputs) {
         const Quantization* q = wanted(t);
         if (!q) continue;
-        const Quantization* fixed = fixed_output(op.builtin_code);
+        const Quantization* fixed = fixed_output(op.builtin_code, activation_type == LC_INT16);
         qdq(t, fixed ? *fixed : *q, after);
       }
     ops.push_back(std::move(op));

@@ -65,9 +65,11 @@ std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewri
 // fold_qdq then makes int8 kernels of what it can; the rest stays float between them.
 // Operators writing a tensor named in `keep_float` keep float weights, and their outputs get a
 // QUANTIZE + DEQUANTIZE even where the int8 kernel would keep its input's quantization, so that
-// the op stays float between DEQUANTIZE and QUANTIZE with int8 neighbours.
+// the op stays float between DEQUANTIZE and QUANTIZE with int8 neighbours. `activation_type`
+// LC_INT16 gives the 16x8 mode: the activations' QUANTIZE writes int16 (their quantization must
+// then have zero point 0), and fold_qdq makes int16 kernels with int64 biases where LiteRT has them.
 PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor,
-                      const std::set<std::string>& keep_float = {});
+                      const std::set<std::string>& keep_float = {}, int32_t activation_type = LC_INT8);
 
 // After fold_qdq on a graph from insert_qdq: QUANTIZE -> DEQUANTIZE pairs left between two float
 // ops (neither could become an int8 kernel) go, so those ops compute in float as before.

@@ -170,6 +170,17 @@ Quantization int8_of(double lo, double hi) {
   return q;
 }
 
+// int16 quantization (the 16x8 mode) of [lo, hi]: symmetric, zero point 0, as TFLite's int16
+// kernels require.
+Quantization int16_of(double lo, double hi) {
+  double scale = std::max(std::fabs(lo), std::fabs(hi)) / 32767.0;
+  if (!(scale > 1e-12)) scale = 1e-12;
+  Quantization q;
+  q.scales = {static_cast<float>(scale)};
+  q.zero_points = {0};
+  return q;
+}
+
 int64_t numel_of(const std::vector<int32_t>& shape) {
   int64_t n = 1;
   for (int32_t d : shape) n *= d;
@@ -289,6 +300,17 @@ std::map<std::string, std::string> value_aliases(const Model& m,
 Model quantize(const std::string& path, const QuantizeOptions& options, const PluginRegistry& plugins,
                QuantizeStats* stats) {
   const auto qr = passes::quantized_rewrites(options.convert.options, false);
+  if (options.activations != "int8" && options.activations != "int16")
+    throw Error(fmt::format("--activations {}: expected int8 or int16", options.activations));
+  const bool int16 = options.activations == "int16";
+  if (int16 && qr.target_type != LC_INT8)
+    throw Error(
+        "--activations int16 (16x8: int16 activations, int8 weights) has no uint8 form; drop "
+        "--quantize-target-type uint8");
+  if (int16 && qr.fuse_io)
+    throw Error("--activations int16 keeps float model inputs and outputs; --fuse-quant-dequant gives 8-bit ones");
+  const int32_t qmin = int16 ? -32768 : -128, qmax = int16 ? 32767 : 127;
+  auto quant_of = [int16](double lo, double hi) { return int16 ? int16_of(lo, hi) : int8_of(lo, hi); };
   {
     const QuantizeConfig& c = options.config;
     const std::string origin = c.source.empty() ? std::string("quantization config") : c.source;
@@ -463,7 +485,7 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
   std::map<std::string, std::pair<double, double>> ranges;
   size_t observed = 0;
   for (auto& [name, c] : cals) {
-    ranges.merge(c->ranges(-128, 127));
+    ranges.merge(c->ranges(qmin, qmax));
     observed += c->size();
   }
   std::set<std::string> keep_float;  // TFLite tensors whose ops stay float
@@ -473,7 +495,7 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
   const bool debug = std::getenv("LITECAST_PTQ_DEBUG") != nullptr;
   for (const auto& [value, r] : ranges)
     for (const std::string& t : tensors_of[value]) {
-      activations[t] = int8_of(r.first, r.second);
+      activations[t] = quant_of(r.first, r.second);
       if (debug) std::fprintf(stderr, "ptq: %s holds %s: [%g, %g]\n", t.c_str(), value.c_str(), r.first, r.second);
     }
 
@@ -516,10 +538,10 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       for (const at::Tensor& t : batch) stack.emplace_back(t);
       torch::jit::InterpreterState(code).run(stack);
       for (const auto& [value, r] : ranges) {
-        const Quantization q = int8_of(r.first, r.second);
+        const Quantization q = quant_of(r.first, r.second);
         at::Tensor x = stack.at(output_of.at(value)).toTensor().to(at::kDouble);
         const double scale = q.scales[0], zp = static_cast<double>(q.zero_points[0]);
-        at::Tensor d = ((at::round(x / scale) + zp).clamp(-128, 127) - zp) * scale;
+        at::Tensor d = ((at::round(x / scale) + zp).clamp(qmin, qmax) - zp) * scale;
         Sums& su = sums[value];
         su.signal += (x * x).sum().item<double>();
         su.error += ((x - d) * (x - d)).sum().item<double>();
@@ -550,7 +572,8 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
     auto add = [&](const char* pass, const passes::PassResult& res) {
       for (const auto& [k, v] : res.counters) counters[fmt::format("{}.{}", pass, k)] += v;
     };
-    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8, keep_float));
+    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8, keep_float,
+                                         int16 ? LC_INT16 : LC_INT8));
     add("fold_qdq", passes::fold_qdq(g, keep_float));
     add("drop_float_qdq", passes::drop_float_qdq(g));
   }

@@ -59,6 +59,9 @@ struct QuantizeOptions {
   // Weights of CONV_2D / DEPTHWISE_CONV_2D: one scale per output channel (default) or per tensor
   // (always with the uint8 target type: its kernels take per-tensor weights only).
   bool per_tensor = false;
+  // "int8", or "int16": TFLite's 16x8 mode (int16 activations with zero point 0, int8 weights,
+  // int64 biases) for the ops LiteRT has int16 kernels for; the others stay float.
+  std::string activations = "int8";
   // Fill QuantizeStats::layers (a second pass over the calibration data).
   bool report = false;
   // Mixed precision: per-layer and per-op-type settings (empty: every layer as the options say).

@@ -68,6 +68,8 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
             args += ["-o", os.fspath(output_path)]
         if write_config is not None:
             args += ["--write-config", os.fspath(write_config)]
+        if activations is not None:
+            args += ["--activations", str(activations)]
         for mean, std in quantized_input_stats or ():
             args += ["--quantized-input-stats", f"{float(mean)!r},{float(std)!r}"]
         return _run("prune", args)
@@ -76,7 +78,7 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
 def quantize(model, calibration_data, output_path, *, algorithm=None, dummy_input=None, calibration_samples=None,
              percentile=None, per_tensor=False, quantize_target_type=None, fuse_quant_dequant=False,
              quantize_input_output_type=None, nchw_transpose=True, report=None, config=None, write_config=None,
-             quantized_input_stats=None):
+             quantized_input_stats=None, activations=None):
     """Post-training quantization to a fully int8 .tflite (`litecast quantize`, docs/quantization.md).
 
     model: an nn.Module (traced in eval mode under no_grad), a torch.jit.ScriptModule, or the path
@@ -89,7 +91,8 @@ def quantize(model, calibration_data, output_path, *, algorithm=None, dummy_inpu
     the output, model.quant.yaml, unless that is the config read). Returns the summary as a dict
     (output, algorithm, samples, config_written, ...). quantized_input_stats: [(mean, std)] per
     input, with fuse_quant_dequant: the model takes the raw integer data that (x - mean) / std
-    normalises, as TinyNeuralNetwork's option of that name.
+    normalises, as TinyNeuralNetwork's option of that name. activations: "int8" (default) or
+    "int16" (the 16x8 mode: int16 activations, int8 weights).
     """
     from ._convert import _example_inputs, _script
     with tempfile.TemporaryDirectory(prefix="litecast-quantize-") as tmp:
@@ -116,6 +119,8 @@ def quantize(model, calibration_data, output_path, *, algorithm=None, dummy_inpu
             args += ["--config", os.fspath(config)]
         if write_config is not None:
             args += ["--write-config", os.fspath(write_config)]
+        if activations is not None:
+            args += ["--activations", str(activations)]
         for mean, std in quantized_input_stats or ():
             args += ["--quantized-input-stats", f"{float(mean)!r},{float(std)!r}"]
         if calibration_samples is not None:
