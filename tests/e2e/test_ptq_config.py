@@ -263,6 +263,7 @@ def test_bad_config():
     expect_error("layers:\n  fc: {skip: maybe}\n", "bad.yaml:2", "layers.fc.skip", "true or false")
     expect_error("layers:\n  fc: {skp: true}\n", "bad.yaml:2", "unknown key 'layers.fc.skp'")
     expect_error("layers:\n  fc: {dtype: int4}\n", "bad.yaml:2", "layers.fc.dtype", "int4")
+    expect_error("layers:\n  fc: {dtype: int16}\n", "bad.yaml:2", "layers.fc", "dtype int16", "one type per model")
     expect_error("layers:\n  fc: {algorithm: nope}\n", "bad.yaml:2", "layers.fc.algorithm", "nope", "minmax")
     expect_error("quantize_op_action: {aten::lstm: disable}\n", "bad.yaml:1", "quantize_op_action.aten::lstm",
                  "no aten::lstm")

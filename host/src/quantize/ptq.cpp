@@ -215,8 +215,8 @@ struct Plan {
   std::set<std::string> by_op_action;                   // layers made float by quantize_op_action
 };
 
-Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, const Layers& layers,
-             const torch::jit::Graph& graph) {
+Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, const std::string& activations,
+             const Layers& layers, const torch::jit::Graph& graph) {
   Plan p;
   p.default_algorithm = c.algorithm.empty() ? default_algorithm : c.algorithm;
   const std::string origin = c.source.empty() ? std::string("quantization config") : c.source;
@@ -235,9 +235,11 @@ Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, cons
                       "module: {}{})",
                       at(l.line), name, some, layers.order.size() > 4 ? ", ..." : ""));
     }
-    if (l.dtype == "int16")
+    if (!l.dtype.empty() && l.dtype != activations)
       throw Error(
-          fmt::format("{}: layers.{}: dtype int16 (the 16x8 mode) is not implemented yet; int8 is", at(l.line), name));
+          fmt::format("{}: layers.{}: dtype {} in a model quantized with {} activations: one type per "
+                      "model for now (--activations int16 makes the whole model 16x8)",
+                      at(l.line), name, l.dtype, activations));
   }
   for (const std::string& name : layers.order) {
     QuantizeLayerConfig l;
@@ -429,7 +431,7 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
         if (layers.op.emplace(layer, n->kind().toQualString()).second) layers.order.push_back(layer);
       }
   }
-  const Plan plan = plan_of(options.config, options.algorithm, layers, *fg.imported.graph);
+  const Plan plan = plan_of(options.config, options.algorithm, options.activations, layers, *fg.imported.graph);
 
   std::vector<std::string> messages;
   std::map<std::string, std::string> algo_options = options.convert.options;
