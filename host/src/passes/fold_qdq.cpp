@@ -336,6 +336,7 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
   // Outputs must all go to QUANTIZE, except for a data-movement or averaging op: its output
   // read as float gets the DEQUANTIZE after it instead, so a chain reaches the next kernel.
   std::vector<std::vector<int32_t>> quantizes;
+  std::vector<int32_t> other_type;  // QUANTIZEs to the other integer type (int8 <-> int16 layers)
   bool hoist = false;
   for (int32_t t : op.outputs) {
     if (g.tensor(t).type != LC_FLOAT32) return false;
@@ -345,9 +346,18 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
       hoist = true;
       qs.emplace();
     }
+    std::vector<int32_t> same;
     for (int32_t q : *qs)
-      if (g.tensor(g.op(static_cast<size_t>(q)).outputs.at(0)).type != act_type) return false;
-    quantizes.push_back(*qs);
+      (g.tensor(g.op(static_cast<size_t>(q)).outputs.at(0)).type == act_type ? same : other_type).push_back(q);
+    if (same.empty() && !qs->empty()) {
+      // Read only in the other type: a data-movement op keeps its input's type and a DEQUANTIZE
+      // after it, which those QUANTIZEs then read.
+      if (!(moves_data_only(r.code) || averages_in_input_quantization(r.code)) || op.outputs.size() != 1) return false;
+      hoist = true;
+      other_type.clear();
+    }
+    if (!other_type.empty() && op.outputs.size() != 1) return false;
+    quantizes.push_back(same);
   }
   if (op.outputs.empty()) return false;
 
@@ -434,6 +444,16 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
       if (g.tensor(g.op(qi).outputs[0]).quant == out_q) g.bypass(qi);
     }
   g.rebuild();
+  // QUANTIZEs to the other integer type read a DEQUANTIZE of the new output (LiteRT's QUANTIZE
+  // does not convert between every pair of integer types).
+  if (!other_type.empty()) {
+    const int32_t o = g.op(k).outputs[0];
+    const Tensor ot = g.tensor(o);
+    const int32_t f = g.add_tensor(ot.name + "/float", LC_FLOAT32, ot.shape);
+    for (int32_t q : other_type) g.op(static_cast<size_t>(q) + inserted).inputs[0] = f;
+    g.insert_op(k + 1, Operator{LC_OP_DEQUANTIZE, "", 1, {o}, {f}, {}, {}});
+    g.rebuild();
+  }
   return true;
 }
 

@@ -68,8 +68,14 @@ std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewri
 // the op stays float between DEQUANTIZE and QUANTIZE with int8 neighbours. `activation_type`
 // LC_INT16 gives the 16x8 mode: the activations' QUANTIZE writes int16 (their quantization must
 // then have zero point 0), and fold_qdq makes int16 kernels with int64 biases where LiteRT has them.
+// Mixed precision: the tensors named in `other_type_tensors` are quantized to the other type
+// (int16 in an int8 model, int8 in an int16 one) with their quantization in `other_type`, and an
+// op of one type reading a tensor of the other reads a twin QUANTIZE + DEQUANTIZE of its type
+// (`other_type` or `activations` gives every tensor's quantization in both types).
 PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor,
-                      const std::set<std::string>& keep_float = {}, int32_t activation_type = LC_INT8);
+                      const std::set<std::string>& keep_float = {}, int32_t activation_type = LC_INT8,
+                      const std::map<std::string, Quantization>& other_type = {},
+                      const std::set<std::string>& other_type_tensors = {});
 
 // After fold_qdq on a graph from insert_qdq: QUANTIZE -> DEQUANTIZE pairs left between two float
 // ops (neither could become an int8 kernel) go, so those ops compute in float as before.

@@ -211,6 +211,7 @@ struct Plan {
   std::string default_algorithm;
   std::map<std::string, std::string> algorithm_of;      // value -> algorithm (when not the default)
   std::set<std::string> float_values;                   // values whose ops stay float
+  std::set<std::string> other_type_values;              // values of layers whose dtype is not the model's
   std::map<std::string, QuantizeLayerConfig> settings;  // layer -> its settings
   std::set<std::string> by_op_action;                   // layers made float by quantize_op_action
 };
@@ -235,11 +236,6 @@ Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, cons
                       "module: {}{})",
                       at(l.line), name, some, layers.order.size() > 4 ? ", ..." : ""));
     }
-    if (!l.dtype.empty() && l.dtype != activations)
-      throw Error(
-          fmt::format("{}: layers.{}: dtype {} in a model quantized with {} activations: one type per "
-                      "model for now (--activations int16 makes the whole model 16x8)",
-                      at(l.line), name, l.dtype, activations));
   }
   for (const std::string& name : layers.order) {
     QuantizeLayerConfig l;
@@ -254,6 +250,7 @@ Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, cons
     const QuantizeLayerConfig& l = p.settings.at(layer);
     if (!l.algorithm.empty() && l.algorithm != p.default_algorithm) p.algorithm_of[value] = l.algorithm;
     if (l.skip) p.float_values.insert(value);
+    if (!l.dtype.empty() && l.dtype != activations) p.other_type_values.insert(value);
   }
   return p;
 }
@@ -500,6 +497,21 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       activations[t] = quant_of(r.first, r.second);
       if (debug) std::fprintf(stderr, "ptq: %s holds %s: [%g, %g]\n", t.c_str(), value.c_str(), r.first, r.second);
     }
+  // Mixed precision: layers whose dtype is the other type (int16 in an int8 model, or int8 in a
+  // 16x8 one); every tensor gets its quantization in that type too, for the ops of that type.
+  std::map<std::string, Quantization> other_type;
+  std::set<std::string> other_type_tensors;
+  if (!plan.other_type_values.empty()) {
+    if (qr.target_type != LC_INT8 || qr.fuse_io)
+      throw Error(
+          "layers of dtype int16 next to int8 ones: not with --quantize-target-type uint8 or "
+          "--fuse-quant-dequant");
+    for (const auto& [value, r] : ranges)
+      for (const std::string& t : tensors_of[value])
+        other_type[t] = int16 ? int8_of(r.first, r.second) : int16_of(r.first, r.second);
+    for (const std::string& value : plan.other_type_values)
+      for (const std::string& t : tensors_of[value]) other_type_tensors.insert(t);
+  }
 
   if (!options.input_stats.empty()) {
     if (!qr.fuse_io) throw Error("--quantized-input-stats gives raw integer inputs: pass --fuse-quant-dequant as well");
@@ -575,7 +587,7 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       for (const auto& [k, v] : res.counters) counters[fmt::format("{}.{}", pass, k)] += v;
     };
     add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8, keep_float,
-                                         int16 ? LC_INT16 : LC_INT8));
+                                         int16 ? LC_INT16 : LC_INT8, other_type, other_type_tensors));
     add("fold_qdq", passes::fold_qdq(g, keep_float));
     add("drop_float_qdq", passes::drop_float_qdq(g));
   }

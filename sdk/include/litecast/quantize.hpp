@@ -21,11 +21,11 @@ namespace litecast {
 //     aten::lstm: disable          #   (LSTM/GRU/RNN: unrolled into ops with int8 kernels)
 //   layers:                        # per layer, by PyTorch module name
 //     features.3: {skip: true}     #   stays float between DEQUANTIZE and QUANTIZE
-//     classifier.1: {algorithm: kl, dtype: int8}
+//     classifier.1: {algorithm: kl, dtype: int16}   # 16x8 kernels between int8 layers
 struct QuantizeLayerConfig {
   bool skip = false;
   std::string algorithm;  // "": the default
-  std::string dtype;      // "": int8
+  std::string dtype;      // "": the model's (QuantizeOptions::activations); else int8 or int16
   int line = 0;           // where it was given (0: not from a file)
 };
 struct QuantizeConfig {

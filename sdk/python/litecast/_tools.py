@@ -68,10 +68,6 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
             args += ["-o", os.fspath(output_path)]
         if write_config is not None:
             args += ["--write-config", os.fspath(write_config)]
-        if activations is not None:
-            args += ["--activations", str(activations)]
-        for mean, std in quantized_input_stats or ():
-            args += ["--quantized-input-stats", f"{float(mean)!r},{float(std)!r}"]
         return _run("prune", args)
 
 
