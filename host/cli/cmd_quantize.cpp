@@ -84,8 +84,10 @@ int cmd_quantize(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
-  if (!parse("quantize", "model.pt -o model.tflite --calibration-data PATH [--algorithm l2|kl|minmax|percentile]", args,
-             desc, pos, vm))
+  if (!parse("quantize",
+             "model.pt -o model.tflite --calibration-data PATH [--algorithm l2|kl|minmax|percentile] [--config "
+             "quant.yaml]",
+             args, desc, pos, vm))
     return kExitOk;
   refuse_overwrite("quantize", output, {input, q.calibration_data});
   refuse_overwrite("quantize", report, {input, q.calibration_data, output});
@@ -201,11 +203,16 @@ int cmd_quantize(const std::vector<std::string>& args) {
                              stats.calibration_seconds);
     if (!config_out.empty())
       std::cerr << fmt::format("wrote the per-layer config to {} (edit it and rerun with --config)\n", config_out);
+    else if (!config_path.empty())
+      std::cerr << fmt::format(
+          "note: the per-layer config was not written over --config {}; --write-config PATH "
+          "writes it elsewhere\n",
+          config_path);
     if (stats.dropped_samples)
       std::cerr << fmt::format("note: {} samples left over (fewer than one batch) were not used\n",
                                stats.dropped_samples);
     if (fl.empty())
-      std::cerr << "every operator runs in int8\n";
+      std::cerr << "every operator runs on integer kernels\n";
     else
       std::cerr << fmt::format("float operators: {}\n", fl);
   }
