@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# libFuzzer targets for the two readers of untrusted files: the .tflite reader and the pruning
-# config reader, built with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
+# libFuzzer targets for the readers of untrusted files: the .tflite reader and the pruning and
+# quantization config readers, built with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
 # build-fuzz/ (apart from the main build; neither target links LibTorch).
 #
-#   tools/fuzz.sh build                 build both targets
+#   tools/fuzz.sh build                 build the targets
 #   tools/fuzz.sh run [SECONDS] [RUNS]  build, then fuzz each target from its committed seeds
 #                                       (tests/fuzz/seeds/*) for SECONDS (default 20) or RUNS
 #                                       executions, whichever ends first; exit 1 on any finding
@@ -45,12 +45,16 @@ link tflite_reader_fuzz $(compile "$here/tests/fuzz/tflite_reader_fuzz.cpp") \
   $(compile "$here/host/src/tflite/reader.cpp") $(compile "$here/host/src/tflite/options_schema.cpp") \
   $(compile "$out/gen/schema_bfbs.cpp")
 link prune_config_fuzz $(compile "$here/tests/fuzz/prune_config_fuzz.cpp") \
-  $(compile "$here/host/src/prune/config.cpp") $(compile "$here/host/src/util/output_file.cpp")
+  $(compile "$here/host/src/prune/config.cpp") $(compile "$here/host/src/util/output_file.cpp") \
+  $(compile "$here/host/src/util/yaml_checks.cpp")
+link quantize_config_fuzz $(compile "$here/tests/fuzz/quantize_config_fuzz.cpp") \
+  $(compile "$here/host/src/quantize/config.cpp") $(compile "$here/host/src/util/output_file.cpp") \
+  $(compile "$here/host/src/util/yaml_checks.cpp")
 echo "fuzz: built in $(( $(date +%s) - start )) s" >&2
 [ "$mode" = build ] && exit 0
 
 status=0
-for t in tflite_reader prune_config; do
+for t in tflite_reader prune_config quantize_config; do
   corpus="$out/corpus/$t"
   mkdir -p "$corpus"
   dict=()

@@ -49,8 +49,9 @@ constexpr size_t kNotesShown = 8;  // the algorithm's notes printed before a cou
 
 int cmd_quantize(const std::vector<std::string>& args) {
   PluginOptions plugin_opts;
-  std::string input, output, target, io_type, percentile, report, samples, image_size, image_mean, image_std;
-  std::vector<std::string> shapes, in_transpose, out_transpose;
+  std::string input, output, target, io_type, percentile, report, config_path, write_config, samples, image_size,
+      image_mean, image_std;
+  std::vector<std::string> shapes, in_transpose, out_transpose, input_stats;
   bool no_nchw = false, fuse = false, quiet = false, json = false;
   QuantizeOptions q;
   po::options_description desc("options");
@@ -69,12 +70,23 @@ int cmd_quantize(const std::vector<std::string>& args) {
       "plugin's")("percentile", po::value(&percentile), "--algorithm percentile: the percentile kept (default 99.99)")(
       "input-shape", po::value(&shapes)->composing(),
       "shape of an input, e.g. 1,3,224,224 (one per input; default: from the data, batch 1)")(
-      "per-tensor", po::bool_switch(&q.per_tensor), "one weight scale per tensor (default: per output channel)")(
+      "activations", po::value(&q.activations)->default_value("int8"),
+      "int8 (default) or int16: the 16x8 mode (int16 activations, int8 weights, int64 biases) where LiteRT has "
+      "int16 kernels; other ops stay float")("per-tensor", po::bool_switch(&q.per_tensor),
+                                             "one weight scale per tensor (default: per output channel)")(
       "quantize-target-type", po::value(&target), "int8 (default) or uint8 (legacy asymmetric; weights per tensor)")(
       "fuse-quant-dequant", po::bool_switch(&fuse),
       "integer model inputs and outputs (no QUANTIZE/DEQUANTIZE at the edges)")(
       "quantize-input-output-type", po::value(&io_type), "with --fuse-quant-dequant: int8 or uint8")(
-      "no-nchw-transpose", po::bool_switch(&no_nchw), "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "quantized-input-stats", po::value(&input_stats)->composing(),
+      "MEAN,STD per input (with --fuse-quant-dequant): the model expects (raw - MEAN) / STD and takes the raw "
+      "integer data, e.g. 114,58 for uint8 images")("no-nchw-transpose", po::bool_switch(&no_nchw),
+                                                    "keep 4-D inputs and outputs in PyTorch's NCHW")(
+      "config,c", po::value(&config_path),
+      "mixed-precision config (YAML: algorithm, quantize_op_action, layers by PyTorch module name with skip, "
+      "algorithm, dtype)")("write-config", po::value(&write_config),
+                           "where to write the full per-layer config after the run (default: the output's name "
+                           "with .quant.yaml; never over --config)")(
       "report", po::value(&report),
       "write a per-layer report: each activation's int8 SQNR and cosine similarity, worst first (JSON; a "
       "self-contained page with a chart when FILE ends in .html)")(
@@ -84,11 +96,29 @@ int cmd_quantize(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("model", 1);
   po::variables_map vm;
-  if (!parse("quantize", "model.pt -o model.tflite --calibration-data PATH [--algorithm l2|kl|minmax|percentile]", args,
-             desc, pos, vm))
+  if (!parse("quantize",
+             "model.pt -o model.tflite --calibration-data PATH [--algorithm l2|kl|minmax|percentile] [--config "
+             "quant.yaml]",
+             args, desc, pos, vm))
     return kExitOk;
   refuse_overwrite("quantize", output, {input, q.calibration_data});
   refuse_overwrite("quantize", report, {input, q.calibration_data, output});
+  refuse_overwrite("quantize", write_config, {input, q.calibration_data, output, report, config_path});
+  if (!config_path.empty()) {
+    q.config = load_quantize_config(config_path);
+    // An explicit --algorithm wins over the config's default.
+    if (!vm["algorithm"].defaulted()) q.config.algorithm = q.algorithm;
+  }
+  // The written config goes beside the output unless that is the config read.
+  std::string config_out = write_config;
+  if (config_out.empty()) {
+    const std::filesystem::path o(output);
+    config_out =
+        (o.extension() == ".tflite" ? std::filesystem::path(o).replace_extension("") : o).string() + ".quant.yaml";
+    std::error_code ec;
+    for (const std::string& in : {input, q.calibration_data, report, config_path})
+      if (!in.empty() && (in == config_out || std::filesystem::equivalent(config_out, in, ec))) config_out.clear();
+  }
   q.report = !report.empty();
   ConvertOptions& o = q.convert;
   o.nchw_transpose = !no_nchw;
@@ -133,6 +163,22 @@ int cmd_quantize(const std::vector<std::string>& args) {
       throw Error(fmt::format("--calibration-samples '{}': expected a positive whole number", samples));
     q.calibration_samples = static_cast<size_t>(std::stoull(samples));
   }
+  for (const std::string& st : input_stats) {
+    const size_t comma = st.find(',');
+    double mean = 0, sd = 0;
+    size_t a = 0, b = 0;
+    try {
+      if (comma != std::string::npos) {
+        mean = std::stod(st.substr(0, comma), &a);
+        sd = std::stod(st.substr(comma + 1), &b);
+      }
+    } catch (const std::exception&) {
+      a = b = 0;
+    }
+    if (comma == std::string::npos || a != comma || b == 0 || comma + 1 + b != st.size())
+      throw Error(fmt::format("--quantized-input-stats '{}': expected MEAN,STD, e.g. 114,58", st));
+    q.input_stats.emplace_back(mean, sd);
+  }
   if (!percentile.empty()) {
     double p = 0;
     size_t used = 0;
@@ -157,14 +203,16 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (!report.empty()) {
     nlohmann::json layers = nlohmann::json::array();
     for (const QuantizeStats::Layer& l : stats.layers)
-      layers.push_back({{"module", l.module},
+      layers.push_back({{"layer", l.layer},
+                        {"module", l.module},
                         {"tensor", l.tensor},
                         {"op", l.op},
                         {"range", {l.lo, l.hi}},
                         {"sqnr_db", l.sqnr_db},
-                        {"cosine", l.cosine}});
+                        {"cosine", l.cosine},
+                        {"tflite_tensor", l.tflite_tensor}});
     const nlohmann::json j = {{"model", input},
-                              {"algorithm", q.algorithm},
+                              {"algorithm", stats.algorithm},
                               {"samples", stats.samples},
                               {"measure",
                                "each activation against its own int8 quantization (range error only) over the "
@@ -184,6 +232,7 @@ int cmd_quantize(const std::vector<std::string>& args) {
     tmp.commit();
   }
   write_tflite_file(std::move(m), output, WriteOptions{});
+  if (!config_out.empty()) write_quantize_config(q.config, stats, config_out);
   if (!quiet && !json)
     for (size_t i = 0; i < stats.messages.size(); ++i) {
       if (i == kNotesShown && stats.messages.size() > kNotesShown + 1) {
@@ -195,7 +244,8 @@ int cmd_quantize(const std::vector<std::string>& args) {
     }
   if (json) {
     std::cout << nlohmann::json{{"output", output},
-                                {"algorithm", q.algorithm},
+                                {"config_written", config_out},
+                                {"algorithm", stats.algorithm},
                                 {"samples", stats.samples},
                                 {"dropped_samples", stats.dropped_samples},
                                 {"observed_tensors", stats.observed_tensors},
@@ -211,13 +261,20 @@ int cmd_quantize(const std::vector<std::string>& args) {
     std::string fl;
     for (const auto& [op, n] : stats.float_ops) fl += fmt::format("{}{} x{}", fl.empty() ? "" : ", ", op, n);
     std::cerr << fmt::format("wrote {} ({} operators; {} activations calibrated with {} on {} samples in {:.1f} s)\n",
-                             output, stats.operators, stats.observed_tensors, q.algorithm, stats.samples,
+                             output, stats.operators, stats.observed_tensors, stats.algorithm, stats.samples,
                              stats.calibration_seconds);
+    if (!config_out.empty())
+      std::cerr << fmt::format("wrote the per-layer config to {} (edit it and rerun with --config)\n", config_out);
+    else if (!config_path.empty())
+      std::cerr << fmt::format(
+          "note: the per-layer config was not written over --config {}; --write-config PATH "
+          "writes it elsewhere\n",
+          config_path);
     if (stats.dropped_samples)
       std::cerr << fmt::format("note: {} samples left over (fewer than one batch) were not used\n",
                                stats.dropped_samples);
     if (fl.empty())
-      std::cerr << "every operator runs in int8\n";
+      std::cerr << "every operator runs on integer kernels\n";
     else
       std::cerr << fmt::format("float operators: {}\n", fl);
   }

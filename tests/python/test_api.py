@@ -251,6 +251,29 @@ def test_quantize():
     sqnr = 10 * torch.log10(torch.tensor(signal / max(noise, 1e-20))).item()
     print(f"  int8 against float: SQNR {sqnr:.1f} dB (at least 15)")
     assert sqnr >= 15, sqnr
+    # The per-layer config written beside the output; rerun with the first conv group skipped.
+    assert r["config_written"] == path("q.quant.yaml"), r["config_written"]
+    with open(path("q.quant.yaml")) as f:
+        assert "\n  2: {skip: false}" in f.read(), "layer 2 (conv + BN + ReLU) not listed"
+    with open(path("skip.yaml"), "w") as f:
+        f.write("layers:\n  '2': {skip: true}\n")
+    r = litecast.quantize(m, calibration, path("q_skip.tflite"), config=path("skip.yaml"),
+                          write_config=path("skip_out.yaml"))
+    assert r["float_operators"] == {"CONV_2D": 1} and r["algorithm"] == "l2", r
+    assert os.path.exists(path("skip_out.yaml")) and not os.path.exists(path("q_skip.quant.yaml"))
+    r = litecast.quantize(m, calibration, path("q16.tflite"), activations="int16", write_config=path("q16.yaml"))
+    assert not r["float_operators"], r["float_operators"]
+    got16 = oracle.run_litert(path("q16.tflite"), [x[:1]], nchw_transpose=True)[0]
+    noise16 = max(float(((got16 - want) ** 2).mean()), 1e-20)
+    sqnr16 = 10 * torch.log10(torch.tensor(signal / noise16)).item()
+    print(f"  16x8 against float: SQNR {sqnr16:.1f} dB (int8: {sqnr:.1f})")
+    assert sqnr16 > sqnr, (sqnr16, sqnr)
+    # Raw uint8 input: the model expects (raw - 114) / 58.
+    raw_cal = (torch.randint(0, 256, (48, 3, 16, 16)).float() - 114) / 58
+    r = litecast.quantize(m, raw_cal, path("q_raw.tflite"), fuse_quant_dequant=True, quantize_input_output_type="uint8",
+                          quantized_input_stats=[(114, 58)], write_config=path("q_raw.yaml"))
+    d = litecast.inspect(path("q_raw.tflite"))["inputs"][0]
+    assert d["dtype"] == "UINT8", d
     try:
         litecast.quantize(m, torch.full((4, 3, 16, 16), float("nan")), path("nan.tflite"))
     except litecast.ToolError as e:

@@ -11,6 +11,7 @@ Prints "ok NAME" / "FAIL NAME: reason" per check and a closing line "sdk: N pass
 """
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import oracle  # noqa: E402
 
 ENTRY = "litecast_plugin_entry_v1"
 METRIC_ID = "litecast.pruning-metric/1"
+PTQ_ID = "litecast.ptq-algorithm/1"
 EXAMPLE_ID = "example.hardshrink"
 EXAMPLE_LIB = "libexample_hardshrink.so"
 EXAMPLE_OP = "aten::hardshrink"
@@ -170,7 +172,7 @@ class SdkTest:
             raise Failure(f"{EXAMPLE_ID} not listed (got {sorted(plugins)})")
         if os.path.realpath(ex["path"]) != os.path.realpath(self.example_lib):
             raise Failure(f"{EXAMPLE_ID} loaded from {ex['path']}")
-        if ex["translators"] != 1 or ex["interfaces"] != [f"{METRIC_ID}:max_abs"]:
+        if ex["translators"] != 1 or sorted(ex["interfaces"]) != [f"{METRIC_ID}:max_abs", f"{PTQ_ID}:symmetric_max"]:
             raise Failure(f"{EXAMPLE_ID} provides {ex['translators']} translators and {ex['interfaces']}")
         aten = plugins.get("litecast.aten")
         if not aten or os.path.dirname(os.path.realpath(aten["path"])) != os.path.realpath(self.plugin_dir):
@@ -249,6 +251,50 @@ class SdkTest:
         if r.returncode == 0 or "max_abs" not in r.stderr or os.path.exists(out):
             raise Failure(f"without the example plugin: exit {r.returncode}, {r.stderr.strip()!r}")
 
+    # ---- litecast quantize with the example's PTQ algorithm ------------------------------------
+    def quantize_inputs(self):
+        """The conv -> relu -> conv model and a calibration batch (.npy); returns the paths."""
+        import numpy as np
+        import torch
+        path, _, _ = self.prune_model()
+        torch.manual_seed(1)
+        data = os.path.join(self.tmp, "calibration.npy")
+        np.save(data, torch.randn(32, 3, 8, 8).numpy())
+        return path, data
+
+    def quantize_with_plugin_algorithm(self):
+        import torch
+        path, data = self.quantize_inputs()
+        ranges = {}
+        for alg in ("symmetric_max", "minmax"):
+            out = os.path.join(self.tmp, f"q_{alg}.tflite")
+            rep = out + ".json"
+            run([self.cli, "quantize", path, "-o", out, "--calibration-data", data, "--algorithm", alg,
+                 "--report", rep, "-q", "--plugin-dir", self.example_build])
+            with open(rep) as f:
+                ranges[alg] = {l["tensor"]: l["range"] for l in json.load(f)["layers"]}
+        for t, (lo, hi) in ranges["symmetric_max"].items():
+            mlo, mhi = ranges["minmax"][t]
+            if lo != -hi or abs(hi - max(-mlo, mhi)) > 1e-6 * max(1.0, hi):
+                raise Failure(f"{t}: symmetric_max range [{lo}, {hi}], minmax's [{mlo}, {mhi}]")
+        model = torch.jit.load(path)
+        x = torch.randn(4, 3, 8, 8)
+        got = oracle.run_litert(os.path.join(self.tmp, "q_symmetric_max.tflite"), [x[:1]])[0]
+        with torch.no_grad():
+            want = model(x[:1]).numpy()
+        sqnr = 10 * math.log10(float((want ** 2).sum()) / max(float(((got - want) ** 2).sum()), 1e-30))
+        if sqnr < 25:
+            raise Failure(f"int8 output with symmetric_max: SQNR {sqnr:.1f} dB against float")
+        return f"{len(ranges['minmax'])} activations symmetric, output SQNR {sqnr:.1f} dB in LiteRT"
+
+    def quantize_without_plugin_algorithm(self):
+        path, data = self.quantize_inputs()
+        out = os.path.join(self.tmp, "q_without.tflite")
+        r = run([self.cli, "quantize", path, "-o", out, "--calibration-data", data, "--algorithm", "symmetric_max"],
+                check=False)
+        if r.returncode == 0 or "symmetric_max" not in r.stderr or os.path.exists(out):
+            raise Failure(f"without the example plugin: exit {r.returncode}, {r.stderr.strip()!r}")
+
     # ---- a tool linking the installed engine library -------------------------------------------
     def probe_build_(self):
         self.configure(os.path.join(self.src, "tests", "sdk", "probe"), self.probe_build)
@@ -293,6 +339,8 @@ def main():
         ("convert_with_plugin_path", t.convert_with_plugin_path, ["installed_rpath", "example_build"]),
         ("prune_with_plugin_metric", t.prune_with_plugin_metric, ["installed_rpath", "example_build"]),
         ("prune_without_plugin_metric", t.prune_without_plugin_metric, ["installed_rpath"]),
+        ("quantize_with_plugin_algorithm", t.quantize_with_plugin_algorithm, ["installed_rpath", "example_build"]),
+        ("quantize_without_plugin_algorithm", t.quantize_without_plugin_algorithm, ["installed_rpath"]),
         ("probe_build", t.probe_build_, ["install"]),
         ("probe_metric", t.probe_metric, ["probe_build", "example_build"]),
     ]

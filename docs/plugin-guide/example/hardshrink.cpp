@@ -2,6 +2,7 @@
 //
 //   aten::hardshrink  ->  ABS, LESS_EQUAL, SELECT_V2:  y = |x| <= lambd ? 0 : x
 //   pruning metric "max_abs": the largest |w| of each output channel
+//   PTQ algorithm "symmetric_max": the range [-m, m], m the largest |x| seen in calibration
 //
 // It includes only the SDK (litecast/plugin.hpp, which brings plugin.h and tflite_ops.h)
 // and links nothing of litecast: the host hands it everything through the ABI.
@@ -9,6 +10,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
+#include <vector>
 
 namespace {
 
@@ -48,12 +51,65 @@ void max_abs(const lc_metric_input_t& in, float* scores) {
   }
 }
 
+// A PTQ algorithm is a table of C callbacks (litecast.ptq-algorithm/1). The state of one
+// observed tensor is the largest |x| so far, per channel; the host asks for `channels` ranges.
+struct SymmetricMax {
+  std::vector<double> amax;
+};
+
+int32_t symmetric_create(void*, lc_ctx_t* ctx, const lc_host_api_t* host, int64_t channels, void** state) {
+  return litecast::guarded(ctx, host, [&] {
+    if (channels < 1) throw std::runtime_error("needs at least one channel");
+    *state = new SymmetricMax{std::vector<double>(static_cast<size_t>(channels), 0.0)};
+  });
+}
+
+int32_t symmetric_observe(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, const lc_ptq_batch_t* b) {
+  return litecast::guarded(ctx, host, [&] {
+    auto& s = *static_cast<SymmetricMax*>(state);
+    // Per-tensor observation (channels == 1) is what the host asks for today; a per-channel batch
+    // holds count / channels values per channel in runs channel_axis_stride apart.
+    const int64_t channels = b->channels > 0 ? b->channels : 1;
+    const int64_t run = channels > 1 ? b->channel_axis_stride : b->count;
+    for (int64_t i = 0; i < b->count; ++i) {
+      const size_t c = channels > 1 && run > 0 ? static_cast<size_t>((i / run) % channels) : 0;
+      if (c < s.amax.size()) s.amax[c] = std::fmax(s.amax[c], std::fabs(static_cast<double>(b->data[i])));
+    }
+  });
+}
+
+int32_t symmetric_finalize(void* state, lc_ctx_t* ctx, const lc_host_api_t* host, int32_t, int32_t, double* lo,
+                           double* hi) {
+  return litecast::guarded(ctx, host, [&] {
+    const auto& s = *static_cast<SymmetricMax*>(state);
+    for (size_t c = 0; c < s.amax.size(); ++c) {
+      lo[c] = -s.amax[c];
+      hi[c] = s.amax[c];
+    }
+  });
+}
+
+void symmetric_destroy(void* state) {
+  delete static_cast<SymmetricMax*>(state);
+}
+
+// Registered by address: static storage, alive as long as the plugin is loaded.
+const lc_ptq_algorithm_t kSymmetricMax = {sizeof(lc_ptq_algorithm_t),
+                                          "[-max|x|, max|x|] over the calibration data",
+                                          symmetric_create,
+                                          symmetric_observe,
+                                          symmetric_finalize,
+                                          symmetric_destroy,
+                                          nullptr};
+
 }  // namespace
 
 // Defines litecast_plugin_entry_v1 and the init that registers everything. Priority 100 is
 // what first-party plugins use; a plugin that wants to override one of theirs goes higher.
-LITECAST_PLUGIN("example.hardshrink", "1.0.0", "aten::hardshrink as |x| <= lambd ? 0 : x; pruning metric max_abs",
+LITECAST_PLUGIN("example.hardshrink", "1.0.0",
+                "aten::hardshrink as |x| <= lambd ? 0 : x; pruning metric max_abs; PTQ algorithm symmetric_max",
                 [](litecast::Registrar& r) {
                   r.translator("aten::hardshrink", 100, "float32; ABS + LESS_EQUAL + SELECT_V2", translate_hardshrink);
                   r.pruning_metric("max_abs", "largest absolute weight per output channel", max_abs);
+                  r.interface(LC_PTQ_ALGORITHM_V1, "symmetric_max", &kSymmetricMax);
                 })

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 namespace litecast::passes {
@@ -85,7 +86,6 @@ const Kernel kKernels[] = {
     {LC_OP_L2_NORMALIZATION, Out::kFixed, 1.0f / 128, 0},
 };
 
-
 // Ops that PyTorch's quantized kernels run in their input's quantization (average pooling,
 // mean, resizing): where their output is read as float they do the same here, rounding once.
 bool averages_in_input_quantization(int32_t code) {
@@ -99,8 +99,52 @@ const Kernel* kernel_of(int32_t code) {
   return nullptr;
 }
 
-bool per_tensor_int8(const Tensor& t) {
-  return t.type == LC_INT8 && t.quant.scales.size() == 1;
+// The integer activation types: int8, and int16 of the 16x8 mode (zero point 0, int8 weights,
+// int64 biases).
+bool integer_activation(int32_t type) {
+  return type == LC_INT8 || type == LC_INT16;
+}
+
+bool per_tensor_integer(const Tensor& t) {
+  return integer_activation(t.type) && t.quant.scales.size() == 1;
+}
+
+// Kernels LiteRT has for int16 activations (16x8); the others stay float in that mode.
+bool has_int16_kernel(int32_t code) {
+  switch (code) {
+    case LC_OP_CONV_2D:
+    case LC_OP_DEPTHWISE_CONV_2D:
+    case LC_OP_FULLY_CONNECTED:
+    case LC_OP_TRANSPOSE_CONV:
+    case LC_OP_ADD:
+    case LC_OP_SUB:
+    case LC_OP_MUL:
+    case LC_OP_MEAN:
+    case LC_OP_RELU:
+    case LC_OP_RELU6:
+    case LC_OP_LEAKY_RELU:
+    case LC_OP_LOGISTIC:
+    case LC_OP_TANH:
+    case LC_OP_SOFTMAX:
+    case LC_OP_MAX_POOL_2D:
+    case LC_OP_AVERAGE_POOL_2D:
+    case LC_OP_RESHAPE:
+    case LC_OP_TRANSPOSE:
+    case LC_OP_SQUEEZE:
+    case LC_OP_EXPAND_DIMS:
+    case LC_OP_PAD:
+    case LC_OP_SLICE:
+    case LC_OP_STRIDED_SLICE:
+    case LC_OP_GATHER:
+    case LC_OP_CONCATENATION:
+    case LC_OP_MAXIMUM:
+    case LC_OP_MINIMUM:
+    case LC_OP_SPLIT:
+    case LC_OP_SPLIT_V:
+      return true;
+    default:
+      return false;
+  }
 }
 
 Quantization per_tensor(float scale, int64_t zero_point) {
@@ -122,6 +166,24 @@ Quantization own_range(const std::vector<float>& v) {
   return per_tensor(scale, std::clamp<int64_t>(zp, -128, 127));
 }
 
+// A float constant's own int16 range: symmetric, zero point 0.
+Quantization own_range_int16(const std::vector<float>& v) {
+  float amax = 0;
+  for (float x : v) amax = std::max(amax, std::fabs(x));
+  return per_tensor(amax > 0 ? amax / 32767.0f : 1.0f, 0);
+}
+
+int32_t int16_constant(ModelGraph& g, int32_t from, const Quantization& q) {
+  std::vector<float> v = g.floats(from);
+  std::vector<int16_t> data(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    data[i] = static_cast<int16_t>(quantize_value(v[i], q.scales[0], q.zero_points[0], -32768, 32767));
+  Tensor src = g.tensor(from);
+  int32_t t = g.add_constant(src.name + "/int16", LC_INT16, src.shape, data);
+  g.tensor(t).quant = q;
+  return t;
+}
+
 int32_t int8_constant(ModelGraph& g, int32_t from, const Quantization& q) {
   std::vector<float> v = g.floats(from);
   std::vector<int8_t> data(v.size());
@@ -134,11 +196,14 @@ int32_t int8_constant(ModelGraph& g, int32_t from, const Quantization& q) {
 }
 
 // A float bias as int32 with scale input scale x weight scale (per output channel).
-int32_t int32_bias(ModelGraph& g, int32_t from, float input_scale, const Quantization& wq) {
+// A float bias as int32 (int8 activations) or int64 (int16's 16x8 mode) with scale input scale x
+// weight scale (per output channel).
+template <class Int>
+int32_t integer_bias(ModelGraph& g, int32_t from, float input_scale, const Quantization& wq) {
   std::vector<float> v = g.floats(from);
   Quantization q;
   q.quantized_axis = 0;
-  std::vector<int32_t> data(v.size());
+  std::vector<Int> data(v.size());
   for (size_t c = 0; c < v.size(); ++c) {
     float ws = wq.scales.size() == 1 ? wq.scales[0] : wq.scales.at(c);
     if (wq.scales.size() > 1 || c == 0) {
@@ -146,10 +211,13 @@ int32_t int32_bias(ModelGraph& g, int32_t from, float input_scale, const Quantiz
       q.zero_points.push_back(0);
     }
     double r = std::nearbyint(static_cast<double>(v[c]) / (static_cast<double>(input_scale) * ws));
-    data[c] = static_cast<int32_t>(std::clamp(r, -2147483648.0, 2147483647.0));
+    const double lo = static_cast<double>(std::numeric_limits<Int>::min());
+    const double hi = static_cast<double>(std::numeric_limits<Int>::max());
+    data[c] = static_cast<Int>(std::clamp(r, lo, hi));
   }
   Tensor src = g.tensor(from);
-  int32_t t = g.add_constant(src.name + "/int32", LC_INT32, src.shape, data);
+  const bool wide = sizeof(Int) == 8;
+  int32_t t = g.add_constant(src.name + (wide ? "/int64" : "/int32"), wide ? LC_INT64 : LC_INT32, src.shape, data);
   g.tensor(t).quant = q;
   return t;
 }
@@ -207,7 +275,7 @@ int32_t dequantized_from(ModelGraph& g, int32_t t) {
   if (p < 0 || g.removed(static_cast<size_t>(p)) || g.op(static_cast<size_t>(p)).builtin_code != LC_OP_DEQUANTIZE)
     return -1;
   int32_t src = g.op(static_cast<size_t>(p)).inputs.at(0);
-  return g.tensor(src).type == LC_INT8 && !g.tensor(src).quant.empty() ? src : -1;
+  return integer_activation(g.tensor(src).type) && !g.tensor(src).quant.empty() ? src : -1;
 }
 
 // Operator `k`'s QUANTIZE consumers of output `t`, when those are all its consumers.
@@ -216,7 +284,7 @@ std::optional<std::vector<int32_t>> quantize_consumers(ModelGraph& g, int32_t t)
   std::vector<int32_t> qs;
   for (int32_t c : g.consumers(t)) {
     const Operator& q = g.op(static_cast<size_t>(c));
-    if (q.builtin_code != LC_OP_QUANTIZE || !per_tensor_int8(g.tensor(q.outputs.at(0)))) return std::nullopt;
+    if (q.builtin_code != LC_OP_QUANTIZE || !per_tensor_integer(g.tensor(q.outputs.at(0)))) return std::nullopt;
     qs.push_back(c);
   }
   return qs;
@@ -259,9 +327,16 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
     inputs[i] = src;
   }
   if (activations.empty()) return false;
+  // One integer type in: int8, or int16 where LiteRT has a 16x8 kernel.
+  const int32_t act_type = g.tensor(inputs[static_cast<size_t>(activations[0])]).type;
+  for (int i : activations)
+    if (g.tensor(inputs[static_cast<size_t>(i)]).type != act_type) return false;
+  const bool int16 = act_type == LC_INT16;
+  if (int16 && !has_int16_kernel(r.code)) return false;
   // Outputs must all go to QUANTIZE, except for a data-movement or averaging op: its output
   // read as float gets the DEQUANTIZE after it instead, so a chain reaches the next kernel.
   std::vector<std::vector<int32_t>> quantizes;
+  std::vector<int32_t> other_type;  // QUANTIZEs to the other integer type (int8 <-> int16 layers)
   bool hoist = false;
   for (int32_t t : op.outputs) {
     if (g.tensor(t).type != LC_FLOAT32) return false;
@@ -271,7 +346,18 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
       hoist = true;
       qs.emplace();
     }
-    quantizes.push_back(*qs);
+    std::vector<int32_t> same;
+    for (int32_t q : *qs)
+      (g.tensor(g.op(static_cast<size_t>(q)).outputs.at(0)).type == act_type ? same : other_type).push_back(q);
+    if (same.empty() && !qs->empty()) {
+      // Read only in the other type: a data-movement op keeps its input's type and a DEQUANTIZE
+      // after it, which those QUANTIZEs then read.
+      if (!(moves_data_only(r.code) || averages_in_input_quantization(r.code)) || op.outputs.size() != 1) return false;
+      hoist = true;
+      other_type.clear();
+    }
+    if (!other_type.empty() && op.outputs.size() != 1) return false;
+    quantizes.push_back(same);
   }
   if (op.outputs.empty()) return false;
 
@@ -287,7 +373,8 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
       out_q = g.tensor(inputs[static_cast<size_t>(activations[0])]).quant;
       break;
     case Out::kFixed:
-      out_q = per_tensor(r.scale, r.zero_point);
+      // TFLite's int16 kernels: LOGISTIC, TANH and SOFTMAX write [-1, 1) in 1/32768 steps.
+      out_q = int16 ? per_tensor(1.0f / 32768, 0) : per_tensor(r.scale, r.zero_point);
       break;
   }
 
@@ -299,10 +386,12 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
     if (static_cast<int>(i) == r.bias) {
       if (r.weight < 0 || static_cast<size_t>(r.weight) >= inputs.size()) return false;
       float in_scale = g.tensor(inputs[static_cast<size_t>(r.activation)]).quant.scales.at(0);
-      inputs[i] = int32_bias(g, t, in_scale, g.tensor(inputs[static_cast<size_t>(r.weight)]).quant);
+      const Quantization& wq = g.tensor(inputs[static_cast<size_t>(r.weight)]).quant;
+      inputs[i] = int16 ? integer_bias<int64_t>(g, t, in_scale, wq) : integer_bias<int32_t>(g, t, in_scale, wq);
     } else {
       bool shared = r.out == Out::kSameAll || r.out == Out::kSameAsInput;
-      inputs[i] = int8_constant(g, t, shared ? out_q : own_range(g.floats(t)));
+      inputs[i] = int16 ? int16_constant(g, t, shared ? out_q : own_range_int16(g.floats(t)))
+                        : int8_constant(g, t, shared ? out_q : own_range(g.floats(t)));
     }
   }
   // Inputs of a shared-quantization kernel are requantized to the output's quantization.
@@ -312,7 +401,7 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
       int32_t& t = inputs[static_cast<size_t>(i)];
       if (g.tensor(t).quant == out_q) continue;
       Tensor src = g.tensor(t);
-      int32_t rq = g.add_tensor(src.name + "/requantized", LC_INT8, src.shape);
+      int32_t rq = g.add_tensor(src.name + "/requantized", act_type, src.shape);
       g.tensor(rq).quant = out_q;
       g.insert_op(k + inserted, requantize(t, rq));
       ++inserted;
@@ -322,10 +411,20 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
   k += inserted;
   Operator& folded = g.op(k);
   folded.inputs = inputs;
+  // int16 ADD/SUB: general scales, not only powers of two (the schema's default).
+  if (int16 && (r.code == LC_OP_ADD || r.code == LC_OP_SUB)) {
+    bool set = false;
+    for (Option& o : folded.options)
+      if (o.field == "pot_scale_int16") {
+        o.value = int64_t{0};
+        set = true;
+      }
+    if (!set) folded.options.push_back(Option{"pot_scale_int16", int64_t{0}});
+  }
   if (hoist) {
     const int32_t o = folded.outputs[0];
     const Tensor ot = g.tensor(o);
-    const int32_t oi = g.add_tensor(ot.name + "/int8", LC_INT8, ot.shape);
+    const int32_t oi = g.add_tensor(ot.name + (int16 ? "/int16" : "/int8"), act_type, ot.shape);
     g.tensor(oi).quant = out_q;
     g.op(k).outputs[0] = oi;
     g.insert_op(k + 1, Operator{LC_OP_DEQUANTIZE, "", 1, {oi}, {o}, {}, {}});
@@ -334,7 +433,7 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
   }
   for (size_t j = 0; j < folded.outputs.size(); ++j) {
     Tensor& o = g.tensor(folded.outputs[j]);
-    o.type = LC_INT8;
+    o.type = act_type;
     o.quant = out_q;
   }
   g.rebuild();
@@ -345,6 +444,16 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
       if (g.tensor(g.op(qi).outputs[0]).quant == out_q) g.bypass(qi);
     }
   g.rebuild();
+  // QUANTIZEs to the other integer type read a DEQUANTIZE of the new output (LiteRT's QUANTIZE
+  // does not convert between every pair of integer types).
+  if (!other_type.empty()) {
+    const int32_t o = g.op(k).outputs[0];
+    const Tensor ot = g.tensor(o);
+    const int32_t f = g.add_tensor(ot.name + "/float", LC_FLOAT32, ot.shape);
+    for (int32_t q : other_type) g.op(static_cast<size_t>(q) + inserted).inputs[0] = f;
+    g.insert_op(k + 1, Operator{LC_OP_DEQUANTIZE, "", 1, {o}, {f}, {}, {}});
+    g.rebuild();
+  }
   return true;
 }
 
@@ -352,9 +461,11 @@ bool fold(ModelGraph& g, size_t& k, const Kernel& r) {
 bool collapse(ModelGraph& g, size_t k) {
   Operator& q = g.op(k);
   int32_t src = dequantized_from(g, q.inputs.at(0));
-  if (src < 0 || !per_tensor_int8(g.tensor(src))) return false;
+  if (src < 0 || !per_tensor_integer(g.tensor(src))) return false;
+  // int8 <-> uint8 requantizes; int16 stays apart from the 8-bit types.
+  if ((g.tensor(src).type == LC_INT16) != (g.tensor(q.outputs[0]).type == LC_INT16)) return false;
   q.inputs[0] = src;
-  if (g.tensor(src).quant == g.tensor(q.outputs[0]).quant && g.tensor(q.outputs[0]).type == LC_INT8) {
+  if (g.tensor(src).quant == g.tensor(q.outputs[0]).quant && g.tensor(q.outputs[0]).type == g.tensor(src).type) {
     g.rebuild();
     if (!g.bypass(k)) return true;  // stays a (no-op) requantization
   }
@@ -398,11 +509,29 @@ int32_t quantize_value(float x, float scale, int64_t zero_point, int32_t qmin, i
   return static_cast<int32_t>(std::clamp(q, static_cast<double>(qmin), static_cast<double>(qmax)));
 }
 
-PassResult fold_qdq(ModelGraph& g) {
+PassResult fold_qdq(ModelGraph& g, const std::set<std::string>& keep_float) {
   PassResult r;
+  // insert_qdq renames a model output it fake-quantizes "<name>/float".
+  // Ops that only move data are exact in int8: they follow their neighbours.
+  auto stays_float = [&](const Operator& op) {
+    if (moves_data_only(op.builtin_code)) return false;
+    for (int32_t t : op.outputs) {
+      if (t < 0) continue;
+      std::string name = g.tensor(t).name;
+      if (keep_float.count(name)) return true;
+      if (name.size() > 6 && name.compare(name.size() - 6, 6, "/float") == 0 &&
+          keep_float.count(name.substr(0, name.size() - 6)))
+        return true;
+    }
+    return false;
+  };
   for (size_t k = 0; k < g.model().operators.size(); ++k) {
     if (g.removed(k)) continue;
     int32_t code = g.op(k).builtin_code;
+    if (!keep_float.empty() && code != LC_OP_QUANTIZE && code != LC_OP_DEQUANTIZE && stays_float(g.op(k))) {
+      r.counters["kept_float"]++;
+      continue;
+    }
     if (code == LC_OP_QUANTIZE) {
       if (collapse(g, k)) r.counters["collapsed"]++;
       continue;

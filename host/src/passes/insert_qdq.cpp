@@ -34,13 +34,14 @@ bool keeps_input_quantization(int32_t code) {
   return moves_data_only(code) || code == LC_OP_SPLIT || code == LC_OP_SPLIT_V || code == LC_OP_UNPACK;
 }
 
-// TFLite's int8 spec fixes these kernels' output quantization.
-const Quantization* fixed_output(int32_t code) {
+// TFLite's int8 spec fixes these kernels' output quantization; its int16 kernels use 1/32768.
+const Quantization* fixed_output(int32_t code, bool int16) {
   static const Quantization sigmoid{{1.0f / 256}, {-128}, 0};
   static const Quantization tanh{{1.0f / 128}, {0}, 0};
-  if (code == LC_OP_LOGISTIC || code == LC_OP_SOFTMAX) return &sigmoid;
-  if (code == LC_OP_TANH) return &tanh;
-  return nullptr;
+  static const Quantization unit16{{1.0f / 32768}, {0}, 0};
+  if (code != LC_OP_LOGISTIC && code != LC_OP_SOFTMAX && code != LC_OP_TANH) return nullptr;
+  if (int16) return &unit16;
+  return code == LC_OP_TANH ? &tanh : &sigmoid;
 }
 
 // Symmetric int8 weights: scale max|w| / 127 per slice along `axis` (or over the whole tensor).
@@ -73,14 +74,26 @@ Operator simple_op(int32_t code, int32_t in, int32_t out) {
 
 }  // namespace
 
-PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor) {
+PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor,
+                      const std::set<std::string>& keep_float, int32_t activation_type,
+                      const std::map<std::string, Quantization>& other_type,
+                      const std::set<std::string>& other_type_tensors) {
+  const int32_t other = activation_type == LC_INT16 ? LC_INT8 : LC_INT16;
   PassResult r;
   Model& m = g.model();
+  // Ops that only move data are exact in int8: they follow their neighbours.
+  auto stays_float = [&](const Operator& op) {
+    if (moves_data_only(op.builtin_code)) return false;
+    for (int32_t t : op.outputs)
+      if (t >= 0 && keep_float.count(g.tensor(t).name)) return true;
+    return false;
+  };
   // Weights first: int8 constants read through one DEQUANTIZE each (per op and slot).
   std::vector<Operator> weight_dq;  // inserted before the op that reads them
   std::vector<std::vector<Operator>> before(m.operators.size());
   for (size_t i = 0; i < m.operators.size(); ++i) {
     Operator& op = m.operators[i];
+    if (stays_float(op)) continue;
     for (const WeightSlot& w : kWeights) {
       if (op.builtin_code != w.code || op.inputs.size() <= static_cast<size_t>(w.slot)) continue;
       const int32_t t = op.inputs[static_cast<size_t>(w.slot)];
@@ -97,10 +110,15 @@ PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& 
   // Activations: QUANTIZE + DEQUANTIZE right after the tensor is written (or at the start for
   // model inputs); every reader then reads the DEQUANTIZE.
   std::map<int32_t, int32_t> replaced;  // float tensor -> its fake-quantized twin
-  auto qdq = [&](int32_t t, const Quantization& q, std::vector<Operator>& out) {
+  std::map<int32_t, int32_t> type_of;   // fake-quantized float tensor -> its integer type
+  // `fixed`: the kernel's own output quantization, already of the tensor's type.
+  auto qdq = [&](int32_t t, const Quantization& q, std::vector<Operator>& out, bool fixed = false) {
     const Tensor src = g.tensor(t);
-    const int32_t qi = g.add_tensor(src.name + "/quantized", LC_INT8, src.shape);
-    g.tensor(qi).quant = q;
+    const int32_t type = other_type_tensors.count(src.name) ? other : activation_type;
+    type_of[t] = type;
+    const int32_t qi = g.add_tensor(src.name + "/quantized", type, src.shape);
+    auto o = other_type.find(src.name);
+    g.tensor(qi).quant = type == other && !fixed && o != other_type.end() ? o->second : q;
     const int32_t dq = g.add_tensor(src.name + "/dequantized", LC_FLOAT32, src.shape);
     out.push_back(simple_op(LC_OP_QUANTIZE, t, qi));
     out.push_back(simple_op(LC_OP_DEQUANTIZE, qi, dq));
@@ -114,21 +132,69 @@ PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& 
     return it == activations.end() ? nullptr : &it->second;
   };
   std::vector<Operator> ops;
+  std::map<int32_t, int32_t> twins;  // float tensor -> its fake quantization in the other type
+  // Tensors written by ops that keep their input's quantization: whose quantization they carry.
+  std::map<int32_t, std::string> quant_name;
   for (int32_t t : m.inputs)
     if (const Quantization* q = wanted(t)) qdq(t, *q, ops);
   const size_t n = m.operators.size();
   for (size_t i = 0; i < n; ++i) {
     for (Operator& o : before[i]) ops.push_back(std::move(o));
     Operator op = m.operators[i];
-    for (int32_t& t : op.inputs)
-      if (auto it = replaced.find(t); it != replaced.end()) t = it->second;
+    // The op's integer type: its output's (an op computing an int16 layer reads int16).
+    int32_t op_type = 0;
+    if (!stays_float(op) && !keeps_input_quantization(op.builtin_code))
+      for (int32_t t : op.outputs)
+        if (t >= 0 && wanted(t) && !op_type)
+          op_type = other_type_tensors.count(g.tensor(t).name) ? other : activation_type;
+    // Mixed precision: an input of the other type is read through a twin of this op's type.
+    // Tensors written by ops that keep their input's quantization (RESHAPE, PAD, ...) have that
+    // input's type.
+    int32_t first_type = 0;
+    std::string first_name;
+    for (int32_t& t : op.inputs) {
+      if (t < 0 || g.tensor(t).type != LC_FLOAT32 || g.is_constant(t)) continue;
+      auto it = replaced.find(t);
+      auto known = type_of.find(t);
+      const int32_t t_type = known != type_of.end() ? known->second : activation_type;
+      auto qn = quant_name.find(t);
+      const std::string name = qn != quant_name.end() ? qn->second : g.tensor(t).name;
+      if (!first_type) {
+        first_type = t_type;
+        first_name = name;
+      }
+      if (!other_type_tensors.empty() && op_type && t_type != op_type) {
+        auto q = (op_type == activation_type ? activations : other_type).find(name);
+        if (q != (op_type == activation_type ? activations : other_type).end()) {
+          if (!twins.count(t)) {
+            const Tensor src = g.tensor(t);
+            const int32_t qi = g.add_tensor(src.name + "/quantized_twin", op_type, src.shape);
+            g.tensor(qi).quant = q->second;
+            const int32_t dq = g.add_tensor(src.name + "/dequantized_twin", LC_FLOAT32, src.shape);
+            ops.push_back(simple_op(LC_OP_QUANTIZE, t, qi));
+            ops.push_back(simple_op(LC_OP_DEQUANTIZE, qi, dq));
+            twins[t] = dq;
+          }
+          t = twins[t];
+          continue;
+        }
+      }
+      if (it != replaced.end()) t = it->second;
+    }
+    if (keeps_input_quantization(op.builtin_code) && !stays_float(op) && first_type)
+      for (int32_t t : op.outputs)
+        if (t >= 0) {
+          type_of[t] = first_type;
+          quant_name[t] = first_name;
+        }
     std::vector<Operator> after;
-    if (!keeps_input_quantization(op.builtin_code))
+    if (!keeps_input_quantization(op.builtin_code) || stays_float(op))
       for (int32_t t : op.outputs) {
         const Quantization* q = wanted(t);
         if (!q) continue;
-        const Quantization* fixed = fixed_output(op.builtin_code);
-        qdq(t, fixed ? *fixed : *q, after);
+        const bool wide = (other_type_tensors.count(g.tensor(t).name) ? other : activation_type) == LC_INT16;
+        const Quantization* fixed = fixed_output(op.builtin_code, wide);
+        qdq(t, fixed ? *fixed : *q, after, fixed != nullptr);
       }
     ops.push_back(std::move(op));
     for (Operator& o : after) ops.push_back(std::move(o));

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 namespace litecast::passes {
@@ -21,8 +22,9 @@ namespace litecast::passes {
 // input scale x weight scale; other float constants get a range of their own. Where the
 // kernel fixes its output quantization (SOFTMAX, LOGISTIC, ...) or keeps its input's
 // (MAX_POOL_2D, RESHAPE, ...) and the QUANTIZE asks for another, that QUANTIZE stays as a
-// requantization. DEQUANTIZE followed by QUANTIZE collapses the same way.
-PassResult fold_qdq(ModelGraph& g);
+// requantization. DEQUANTIZE followed by QUANTIZE collapses the same way. Operators writing a
+// tensor named in `keep_float` stay float (layers a mixed-precision config skips).
+PassResult fold_qdq(ModelGraph& g, const std::set<std::string>& keep_float = {});
 
 // Every per-tensor int8 tensor becomes uint8 with zero point + 128 (constants shifted), the
 // legacy asymmetric uint8 scheme. Per-channel weights have no uint8 kernels in TFLite: they are
@@ -61,7 +63,19 @@ std::map<std::string, int> run_quantized_rewrites(Model& m, const QuantizedRewri
 // keeps its input's quantization (RESHAPE, MAX_POOL_2D, ...) get none: fold_qdq carries it
 // over; outputs of ops with a fixed int8 output range (LOGISTIC, SOFTMAX, TANH) get that range.
 // fold_qdq then makes int8 kernels of what it can; the rest stays float between them.
-PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor);
+// Operators writing a tensor named in `keep_float` keep float weights, and their outputs get a
+// QUANTIZE + DEQUANTIZE even where the int8 kernel would keep its input's quantization, so that
+// the op stays float between DEQUANTIZE and QUANTIZE with int8 neighbours. `activation_type`
+// LC_INT16 gives the 16x8 mode: the activations' QUANTIZE writes int16 (their quantization must
+// then have zero point 0), and fold_qdq makes int16 kernels with int64 biases where LiteRT has them.
+// Mixed precision: the tensors named in `other_type_tensors` are quantized to the other type
+// (int16 in an int8 model, int8 in an int16 one) with their quantization in `other_type`, and an
+// op of one type reading a tensor of the other reads a twin QUANTIZE + DEQUANTIZE of its type
+// (`other_type` or `activations` gives every tensor's quantization in both types).
+PassResult insert_qdq(ModelGraph& g, const std::map<std::string, Quantization>& activations, bool per_tensor,
+                      const std::set<std::string>& keep_float = {}, int32_t activation_type = LC_INT8,
+                      const std::map<std::string, Quantization>& other_type = {},
+                      const std::set<std::string>& other_type_tensors = {});
 
 // After fold_qdq on a graph from insert_qdq: QUANTIZE -> DEQUANTIZE pairs left between two float
 // ops (neither could become an int8 kernel) go, so those ops compute in float as before.

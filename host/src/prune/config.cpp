@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "util/output_file.hpp"
+#include "util/yaml_checks.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -20,66 +21,39 @@ namespace litecast {
 
 namespace {
 
-const std::set<std::string> kOpTypes = {"conv", "conv_transpose", "linear"};
+using util::yaml_check_keys;
+using util::yaml_where;
 
-std::string where(const std::string& origin, const YAML::Node& n) {
-  const YAML::Mark m = n.Mark();
-  return m.is_null() ? origin : fmt::format("{}:{}", origin, m.line + 1);
-}
+const std::set<std::string> kOpTypes = {"conv", "conv_transpose", "linear"};
 
 double rate(const YAML::Node& n, const std::string& origin, const std::string& key) {
   double v = 0;
   if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !std::isfinite(v))
-    throw Error(fmt::format("{}: '{}' must be a number in [0, 1), got '{}'", where(origin, n), key,
+    throw Error(fmt::format("{}: '{}' must be a number in [0, 1), got '{}'", yaml_where(origin, n), key,
                             n.IsScalar() ? n.Scalar() : "a " + std::string(n.IsMap() ? "map" : "list")));
   if (v < 0 || v >= 1)
-    throw Error(fmt::format("{}: '{}' is {}: a pruning rate must lie in [0, 1)", where(origin, n), key, n.Scalar()));
+    throw Error(
+        fmt::format("{}: '{}' is {}: a pruning rate must lie in [0, 1)", yaml_where(origin, n), key, n.Scalar()));
   return v;
 }
 
 std::vector<std::string> strings(const YAML::Node& n, const std::string& origin, const std::string& key) {
   std::vector<std::string> out;
   if (n.IsScalar()) return {n.Scalar()};
-  if (!n.IsSequence()) throw Error(fmt::format("{}: '{}' must be a list of names", where(origin, n), key));
+  if (!n.IsSequence()) throw Error(fmt::format("{}: '{}' must be a list of names", yaml_where(origin, n), key));
   for (const YAML::Node& item : n) {
-    if (!item.IsScalar()) throw Error(fmt::format("{}: '{}' must be a list of names", where(origin, item), key));
+    if (!item.IsScalar()) throw Error(fmt::format("{}: '{}' must be a list of names", yaml_where(origin, item), key));
     out.push_back(item.Scalar());
   }
   return out;
 }
 
-int line_of(const YAML::Node& n) {
-  return n.Mark().is_null() ? 0 : n.Mark().line + 1;
-}
-
-// A map's keys must be plain names, each given once (yaml-cpp keeps duplicates silently).
-void check_keys(const YAML::Node& map, const std::string& origin, const std::string& prefix) {
-  std::map<std::string, int> seen;
-  for (const auto& kv : map) {
-    if (!kv.first.IsScalar())
-      throw Error(fmt::format("{}: a key {}must be a name, not a {}", where(origin, kv.first),
-                              prefix.empty() ? "" : "under '" + prefix + "' ",
-                              kv.first.IsMap()        ? "map"
-                              : kv.first.IsSequence() ? "list"
-                                                      : "null"));
-    const std::string name = prefix.empty() ? kv.first.Scalar() : prefix + "." + kv.first.Scalar();
-    auto [it, fresh] = seen.emplace(kv.first.Scalar(), line_of(kv.first));
-    if (!fresh)
-      throw Error(fmt::format("{}: '{}' is given twice (first on line {})", where(origin, kv.first), name, it->second));
-  }
-}
-
 }  // namespace
 
 PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& origin) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    throw Error(fmt::format("{}:{}: malformed YAML: {}", origin, e.mark.line + 1, e.msg));
-  }
+  const YAML::Node root = util::yaml_parse(yaml_text, origin);
   if (!root.IsMap()) throw Error(fmt::format("{}: expected a map with 'sparsity' and 'metrics'", origin));
-  check_keys(root, origin, "");
+  yaml_check_keys(root, origin, "");
   PruneConfig c;
   c.source = origin;
   c.metric_given = false;
@@ -90,7 +64,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
     if (key == "sparsity") {
       have_sparsity = true;
       if (v.IsMap()) {
-        check_keys(v, origin, "sparsity");
+        yaml_check_keys(v, origin, "sparsity");
         bool have_default = false;
         for (const auto& layer : v) {
           const std::string name = layer.first.Scalar();
@@ -99,7 +73,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
             have_default = true;
           } else {
             c.layers[name] = rate(layer.second, origin, "sparsity." + name);
-            c.lines["sparsity." + name] = line_of(layer.first);
+            c.lines["sparsity." + name] = util::yaml_line(layer.first);
           }
         }
         if (!have_default) c.default_sparsity = 0;
@@ -108,41 +82,41 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
       }
     } else if (key == "metrics" || key == "metric") {
       if (!v.IsScalar() || v.Scalar().empty())
-        throw Error(fmt::format("{}: '{}' must name one metric, e.g. l2_norm", where(origin, v), key));
+        throw Error(fmt::format("{}: '{}' must name one metric, e.g. l2_norm", yaml_where(origin, v), key));
       c.metric = v.Scalar();
       c.metric_given = true;
     } else if (key == "multiple") {
       int64_t m = 0;
       if (!v.IsScalar() || !YAML::convert<int64_t>::decode(v, m) || m < 1)
-        throw Error(fmt::format("{}: 'multiple' must be a positive integer", where(origin, v)));
+        throw Error(fmt::format("{}: 'multiple' must be a positive integer", yaml_where(origin, v)));
       c.multiple = m;
     } else if (key == "skip_last_fc") {
       bool b = false;
       if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b))
-        throw Error(fmt::format("{}: 'skip_last_fc' must be true or false", where(origin, v)));
+        throw Error(fmt::format("{}: 'skip_last_fc' must be true or false", yaml_where(origin, v)));
       c.skip_last_fc = b;
     } else if (key == "exclude_layers") {
       c.exclude_layers = strings(v, origin, key);
       if (v.IsSequence())
-        for (const YAML::Node& item : v) c.lines["exclude_layers." + item.Scalar()] = line_of(item);
+        for (const YAML::Node& item : v) c.lines["exclude_layers." + item.Scalar()] = util::yaml_line(item);
       else
-        c.lines["exclude_layers." + v.Scalar()] = line_of(v);
+        c.lines["exclude_layers." + v.Scalar()] = util::yaml_line(v);
     } else if (key == "exclude_ops") {
       c.exclude_ops = strings(v, origin, key);
       for (const std::string& op : c.exclude_ops)
         if (!kOpTypes.count(op))
           throw Error(fmt::format("{}: 'exclude_ops' has unknown op type '{}' (known: conv, conv_transpose, linear)",
-                                  where(origin, v), op));
+                                  yaml_where(origin, v), op));
     } else if (key == "seed") {
       uint64_t s = 0;
       if (!v.IsScalar() || !YAML::convert<uint64_t>::decode(v, s))
-        throw Error(fmt::format("{}: 'seed' must be a non-negative integer", where(origin, v)));
+        throw Error(fmt::format("{}: 'seed' must be a non-negative integer", yaml_where(origin, v)));
       c.seed = s;
     } else {
       throw Error(
           fmt::format("{}: unknown key '{}' (known: sparsity, metrics, multiple, skip_last_fc, "
                       "exclude_layers, exclude_ops, seed)",
-                      where(origin, kv.first), key));
+                      yaml_where(origin, kv.first), key));
     }
   }
   if (!have_sparsity) throw Error(fmt::format("{}: missing key 'sparsity' (e.g. sparsity: 0.25)", origin));
@@ -150,20 +124,7 @@ PruneConfig parse_prune_config(const std::string& yaml_text, const std::string& 
 }
 
 PruneConfig load_prune_config(const std::string& path) {
-  std::error_code ec;
-  const auto st = std::filesystem::status(path, ec);
-  if (!std::filesystem::exists(st)) throw Error(fmt::format("{}: no such pruning config", path));
-  if (!std::filesystem::is_regular_file(st))
-    throw Error(fmt::format("{}: the pruning config is not a regular file", path));
-  if (std::filesystem::file_size(path, ec) > (1u << 24))
-    throw Error(fmt::format("{}: the pruning config is larger than 16 MiB; is it the right file?", path));
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  if (!in || !(ss << in.rdbuf())) {
-    if (in && in.peek() == std::char_traits<char>::eof()) return parse_prune_config("", path);
-    throw Error(fmt::format("{}: cannot read the pruning config", path));
-  }
-  return parse_prune_config(ss.str(), path);
+  return parse_prune_config(util::read_config_file(path, "pruning config"), path);
 }
 
 void write_prune_config(const PruneConfig& c, const PruneResult& result, const std::string& path) {

@@ -34,12 +34,15 @@ namespace litecast {
 
 namespace {
 
-const lc_ptq_algorithm_t* find_algorithm(const PluginRegistry& plugins, const std::string& name, std::string* plugin) {
+// `where` names what asked for it in messages ("--algorithm nope", "quant.yaml:3: layers.fc.algorithm").
+const lc_ptq_algorithm_t* find_algorithm(const PluginRegistry& plugins, const std::string& name, std::string* plugin,
+                                         const std::string& where = "") {
   const InterfaceEntry* e = plugins.find_interface(LC_PTQ_ALGORITHM_V1, name);
   if (!e) {
     std::vector<std::string> known;
     for (const InterfaceEntry* i : plugins.interfaces(LC_PTQ_ALGORITHM_V1)) known.push_back(i->name);
-    throw Error(fmt::format("--algorithm {}: no loaded plugin offers this PTQ algorithm (available: {})", name,
+    throw Error(fmt::format("{}: no loaded plugin offers the PTQ algorithm '{}' (available: {})",
+                            where.empty() ? "--algorithm " + name : where, name,
                             known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", "))));
   }
   const auto* a = static_cast<const lc_ptq_algorithm_t*>(e->impl);
@@ -167,10 +170,89 @@ Quantization int8_of(double lo, double hi) {
   return q;
 }
 
+// int16 quantization (the 16x8 mode) of [lo, hi]: symmetric, zero point 0, as TFLite's int16
+// kernels require.
+Quantization int16_of(double lo, double hi) {
+  double scale = std::max(std::fabs(lo), std::fabs(hi)) / 32767.0;
+  if (!(scale > 1e-12)) scale = 1e-12;
+  Quantization q;
+  q.scales = {static_cast<float>(scale)};
+  q.zero_points = {0};
+  return q;
+}
+
 int64_t numel_of(const std::vector<int32_t>& shape) {
   int64_t n = 1;
   for (int32_t d : shape) n *= d;
   return n;
+}
+
+// The PyTorch module path of the op computing a value ("features.3.conv.0"), "" outside modules.
+std::string module_of(const torch::jit::Node* n) {
+  std::string out;
+  if (auto cs = n->callstack())
+    for (const auto& entry : (*cs)->vec())
+      if (const auto& info = std::get<2>(entry); info && !info->instance_name().empty())
+        out += (out.empty() ? "" : ".") + info->instance_name();
+  return out;
+}
+
+// Layers (what the config names): each observed value computed by an op belongs to the layer of
+// its module, or, outside any module, to a layer of its own named after the value.
+struct Layers {
+  std::map<std::string, std::string> of_value;  // value -> layer
+  std::vector<std::string> order;               // layers in graph order
+  std::map<std::string, std::string> op;        // layer -> op kind of its first value
+};
+
+// The config against the model: every layer and op kind it names must exist; per-layer
+// algorithms and skips resolved per value.
+struct Plan {
+  std::string default_algorithm;
+  std::map<std::string, std::string> algorithm_of;      // value -> algorithm (when not the default)
+  std::set<std::string> float_values;                   // values whose ops stay float
+  std::set<std::string> other_type_values;              // values of layers whose dtype is not the model's
+  std::map<std::string, QuantizeLayerConfig> settings;  // layer -> its settings
+  std::set<std::string> by_op_action;                   // layers made float by quantize_op_action
+};
+
+Plan plan_of(const QuantizeConfig& c, const std::string& default_algorithm, const std::string& activations,
+             const Layers& layers, const torch::jit::Graph& graph) {
+  Plan p;
+  p.default_algorithm = c.algorithm.empty() ? default_algorithm : c.algorithm;
+  const std::string origin = c.source.empty() ? std::string("quantization config") : c.source;
+  auto at = [&](int line) { return line > 0 ? fmt::format("{}:{}", origin, line) : origin; };
+  std::set<std::string> kinds;
+  for (const torch::jit::Node* n : graph.nodes()) kinds.insert(n->kind().toQualString());
+  for (const auto& [kind, line] : c.op_action_lines)
+    if (!kinds.count(kind))
+      throw Error(fmt::format("{}: quantize_op_action.{}: the model has no {} op", at(line), kind, kind));
+  for (const auto& [name, l] : c.layers) {
+    if (!layers.op.count(name)) {
+      std::string some;
+      for (size_t i = 0; i < layers.order.size() && i < 4; ++i) some += (i ? ", " : "") + layers.order[i];
+      throw Error(
+          fmt::format("{}: layers.{}: no quantizable layer has this name (layers are named by PyTorch "
+                      "module: {}{})",
+                      at(l.line), name, some, layers.order.size() > 4 ? ", ..." : ""));
+    }
+  }
+  for (const std::string& name : layers.order) {
+    QuantizeLayerConfig l;
+    if (auto it = c.layers.find(name); it != c.layers.end()) l = it->second;
+    if (auto a = c.op_actions.find(layers.op.at(name)); a != c.op_actions.end() && !l.skip) {
+      l.skip = true;
+      p.by_op_action.insert(name);
+    }
+    p.settings[name] = l;
+  }
+  for (const auto& [value, layer] : layers.of_value) {
+    const QuantizeLayerConfig& l = p.settings.at(layer);
+    if (!l.algorithm.empty() && l.algorithm != p.default_algorithm) p.algorithm_of[value] = l.algorithm;
+    if (l.skip) p.float_values.insert(value);
+    if (!l.dtype.empty() && l.dtype != activations) p.other_type_values.insert(value);
+  }
+  return p;
 }
 
 // TFLite tensor name -> the TorchScript value it holds (up to layout), for the float
@@ -217,8 +299,31 @@ std::map<std::string, std::string> value_aliases(const Model& m,
 Model quantize(const std::string& path, const QuantizeOptions& options, const PluginRegistry& plugins,
                QuantizeStats* stats) {
   const auto qr = passes::quantized_rewrites(options.convert.options, false);
-  std::string plugin;
-  const lc_ptq_algorithm_t* algorithm = find_algorithm(plugins, options.algorithm, &plugin);
+  if (options.activations != "int8" && options.activations != "int16")
+    throw Error(fmt::format("--activations {}: expected int8 or int16", options.activations));
+  const bool int16 = options.activations == "int16";
+  if (int16 && qr.target_type != LC_INT8)
+    throw Error(
+        "--activations int16 (16x8: int16 activations, int8 weights) has no uint8 form; drop "
+        "--quantize-target-type uint8");
+  if (int16 && qr.fuse_io)
+    throw Error("--activations int16 keeps float model inputs and outputs; --fuse-quant-dequant gives 8-bit ones");
+  const int32_t qmin = int16 ? -32768 : -128, qmax = int16 ? 32767 : 127;
+  auto quant_of = [int16](double lo, double hi) { return int16 ? int16_of(lo, hi) : int8_of(lo, hi); };
+  {
+    const QuantizeConfig& c = options.config;
+    const std::string origin = c.source.empty() ? std::string("quantization config") : c.source;
+    std::string plugin;
+    if (c.algorithm.empty())
+      find_algorithm(plugins, options.algorithm, &plugin);
+    else
+      find_algorithm(plugins, c.algorithm, &plugin, fmt::format("{}: algorithm", origin));
+    for (const auto& [name, l] : c.layers)
+      if (!l.algorithm.empty())
+        find_algorithm(
+            plugins, l.algorithm, &plugin,
+            fmt::format("{}{}: layers.{}.algorithm", origin, l.line ? fmt::format(":{}", l.line) : "", name));
+  }
   if (!options.convert.example_input.empty())
     throw Error("litecast quantize takes its inputs from --calibration-data; --example-input does not apply");
 
@@ -294,9 +399,53 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       tensors_of[value].push_back(x.name);
     }
   }
+  // Layers and the config's plan for them.
+  std::unordered_map<std::string, const torch::jit::Node*> producer;
+  for (const torch::jit::Node* n : fg.imported.graph->nodes())
+    for (const torch::jit::Value* v : n->outputs()) producer[v->debugName()] = n;
+  Layers layers;
+  {
+    std::set<std::string> observed;
+    for (const Observer& o : observers) observed.insert(o.name);
+    std::map<std::string, int> unnamed;  // op base name -> layers named after it so far
+    for (const torch::jit::Node* n : fg.imported.graph->nodes())
+      for (const torch::jit::Value* v : n->outputs()) {
+        if (!observed.count(v->debugName())) continue;
+        std::string layer = module_of(n);
+        // An activation outside modules applied to a module's output that TFLite fused away
+        // (conv then torch.relu): the layer is that module's.
+        if (layer.empty() && !n->inputs().empty()) {
+          const torch::jit::Node* p = n->inputs()[0]->node();
+          if (p->kind() != c10::prim::Param && !observed.count(n->inputs()[0]->debugName()) &&
+              !layers.op.count(module_of(p)))
+            layer = module_of(p);
+        }
+        // Other ops outside modules: named by their op and a count, as "add_0", "relu_1".
+        if (layer.empty()) {
+          const std::string base = n->kind().toUnqualString();
+          layer = fmt::format("{}_{}", base, unnamed[base]++);
+        }
+        layers.of_value[v->debugName()] = layer;
+        if (layers.op.emplace(layer, n->kind().toQualString()).second) layers.order.push_back(layer);
+      }
+  }
+  const Plan plan = plan_of(options.config, options.algorithm, options.activations, layers, *fg.imported.graph);
+
   std::vector<std::string> messages;
   std::map<std::string, std::string> algo_options = options.convert.options;
-  Calibration cal(algorithm, options.algorithm, plugin, algo_options, &messages);
+  std::map<std::string, std::unique_ptr<Calibration>> cals;  // algorithm -> its observers
+  auto calibration_for = [&](const std::string& value) -> Calibration& {
+    auto a = plan.algorithm_of.find(value);
+    const std::string& name = a == plan.algorithm_of.end() ? plan.default_algorithm : a->second;
+    std::unique_ptr<Calibration>& c = cals[name];
+    if (!c) {
+      std::string plugin;
+      const lc_ptq_algorithm_t* alg = find_algorithm(plugins, name, &plugin);
+      c = std::make_unique<Calibration>(alg, name, plugin, algo_options, &messages);
+    }
+    return *c;
+  };
+  for (const Observer& o : observers) calibration_for(o.name);
   auto started = std::chrono::steady_clock::now();
   {
     c10::InferenceMode inference;
@@ -319,31 +468,111 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
         for (Observer& o : observers) {
           const c10::IValue& v = stack.at(o.output);
           if (v.isTensor() && at::isFloatingType(v.toTensor().scalar_type()) && v.toTensor().numel() == o.numel)
-            cal.add(o);
+            calibration_for(o.name).add(o);
           else if (std::getenv("LITECAST_PTQ_DEBUG"))
             std::fprintf(stderr, "ptq: %s not observed (%s, %lld elements in the .tflite)\n", o.name.c_str(),
                          v.tagKind().c_str(), static_cast<long long>(o.numel));
         }
         first = false;
       }
-      cal.observe(stack);
+      for (auto& [name, c] : cals) c->observe(stack);
       ++done;
       if (options.progress) options.progress(done, data.batches.size());
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  const std::map<std::string, std::pair<double, double>> ranges = cal.ranges(-128, 127);
+  std::map<std::string, std::pair<double, double>> ranges;
+  size_t observed = 0;
+  for (auto& [name, c] : cals) {
+    ranges.merge(c->ranges(qmin, qmax));
+    observed += c->size();
+  }
+  std::set<std::string> keep_float;  // TFLite tensors whose ops stay float
+  for (const std::string& value : plan.float_values)
+    for (const std::string& t : tensors_of[value]) keep_float.insert(t);
   std::map<std::string, Quantization> activations;
   const bool debug = std::getenv("LITECAST_PTQ_DEBUG") != nullptr;
   for (const auto& [value, r] : ranges)
     for (const std::string& t : tensors_of[value]) {
-      activations[t] = int8_of(r.first, r.second);
+      activations[t] = quant_of(r.first, r.second);
       if (debug) std::fprintf(stderr, "ptq: %s holds %s: [%g, %g]\n", t.c_str(), value.c_str(), r.first, r.second);
     }
+  // Mixed precision: layers whose dtype is the other type (int16 in an int8 model, or int8 in a
+  // 16x8 one); every tensor gets its quantization in that type too, for the ops of that type.
+  std::map<std::string, Quantization> other_type;
+  std::set<std::string> other_type_tensors;
+  if (!plan.other_type_values.empty()) {
+    if (qr.target_type != LC_INT8 || qr.fuse_io)
+      throw Error(
+          "layers of dtype int16 next to int8 ones: not with --quantize-target-type uint8 or "
+          "--fuse-quant-dequant");
+    for (const auto& [value, r] : ranges)
+      for (const std::string& t : tensors_of[value])
+        other_type[t] = int16 ? int8_of(r.first, r.second) : int16_of(r.first, r.second);
+    for (const std::string& value : plan.other_type_values)
+      for (const std::string& t : tensors_of[value]) other_type_tensors.insert(t);
+  }
+
+  if (!options.input_stats.empty()) {
+    if (!qr.fuse_io) throw Error("--quantized-input-stats gives raw integer inputs: pass --fuse-quant-dequant as well");
+    if (options.input_stats.size() != input_names.size())
+      throw Error(fmt::format("{}: the model has {} inputs and {} --quantized-input-stats were given", path,
+                              input_names.size(), options.input_stats.size()));
+    for (size_t i = 0; i < input_names.size(); ++i) {
+      const auto [mean, sd] = options.input_stats[i];
+      const std::string what = fmt::format("--quantized-input-stats {},{} (input {})", mean, sd, input_names[i]);
+      if (!(sd > 0) || !std::isfinite(sd) || !std::isfinite(mean))
+        throw Error(fmt::format("{}: the std must be a positive number", what));
+      const double zp = std::nearbyint(mean);
+      if (zp < 0 || zp > 255) throw Error(fmt::format("{}: the mean must lie in [0, 255], the uint8 range", what));
+      if (zp != mean)
+        messages.push_back(fmt::format("{}: the zero point is an integer; the mean is rounded to {}", what, zp));
+      auto it = tensors_of.find(input_names[i]);
+      if (it == tensors_of.end()) throw Error(fmt::format("{}: the input is not a float tensor of the model", what));
+      Quantization q;
+      q.scales = {static_cast<float>(1.0 / sd)};
+      q.zero_points = {static_cast<int64_t>(zp) - 128};  // int8; the uint8 input adds 128 back
+      for (const std::string& t : it->second) activations[t] = q;
+    }
+  }
+
+  {
+    passes::ModelGraph g(m);
+    auto add = [&](const char* pass, const passes::PassResult& res) {
+      for (const auto& [k, v] : res.counters) counters[fmt::format("{}.{}", pass, k)] += v;
+    };
+    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8, keep_float,
+                                         int16 ? LC_INT16 : LC_INT8, other_type, other_type_tensors));
+    add("fold_qdq", passes::fold_qdq(g, keep_float));
+    add("drop_float_qdq", passes::drop_float_qdq(g));
+  }
+  passes::QuantizedRewrites rewrites = qr;
+  rewrites.fold = false;
+  for (const auto& [k, v] : passes::run_quantized_rewrites(m, rewrites)) counters[k] += v;
 
   if (options.report && stats) {
-    // Second pass: each observed value against its own int8 quantization.
+    // Second pass: each observed value against the quantization its tensor has in the finished
+    // model (a data-moving op's output keeps its input's; CONCATENATION's inputs take the
+    // output's), as LiteRT will compute it. Values that stay float are not listed.
+    std::unordered_map<std::string, const Tensor*> by_tensor_name;
+    for (const Tensor& t : m.tensors)
+      if (t.quant.scales.size() == 1 && t.quant.zero_points.size() == 1)
+        by_tensor_name.emplace(t.name, &t);
+    std::map<std::string, Quantization> effective;
+    std::map<std::string, std::string> holder;
+    for (const auto& [value, r] : ranges) {
+      for (const std::string& name : tensors_of[value]) {
+        const Tensor* t = nullptr;
+        for (const char* suffix : {"", "/int8", "/int16", "/quantized"})
+          if (auto it = by_tensor_name.find(name + suffix); it != by_tensor_name.end() && !t) t = it->second;
+        if (t && (t->type == LC_INT8 || t->type == LC_INT16 || t->type == LC_UINT8)) {
+          effective[value] = t->quant;
+          holder[value] = t->name;
+          break;
+        }
+      }
+    }
     struct Sums {
       double signal = 0, error = 0, dot = 0, qq = 0;
     };
@@ -357,11 +586,10 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
       stack.emplace_back(fg.imported.module._ivalue());
       for (const at::Tensor& t : batch) stack.emplace_back(t);
       torch::jit::InterpreterState(code).run(stack);
-      for (const auto& [value, r] : ranges) {
-        const Quantization q = int8_of(r.first, r.second);
+      for (const auto& [value, q] : effective) {
         at::Tensor x = stack.at(output_of.at(value)).toTensor().to(at::kDouble);
         const double scale = q.scales[0], zp = static_cast<double>(q.zero_points[0]);
-        at::Tensor d = ((at::round(x / scale) + zp).clamp(-128, 127) - zp) * scale;
+        at::Tensor d = ((at::round(x / scale) + zp).clamp(qmin, qmax) - zp) * scale;
         Sums& su = sums[value];
         su.signal += (x * x).sum().item<double>();
         su.error += ((x - d) * (x - d)).sum().item<double>();
@@ -369,47 +597,35 @@ Model quantize(const std::string& path, const QuantizeOptions& options, const Pl
         su.qq += (d * d).sum().item<double>();
       }
     }
-    std::unordered_map<std::string, const torch::jit::Node*> producer;
-    for (const torch::jit::Node* n : fg.imported.graph->nodes())
-      for (const torch::jit::Value* v : n->outputs()) producer[v->debugName()] = n;
     for (const auto& [value, su] : sums) {
       QuantizeStats::Layer l;
       l.tensor = value;
-      l.lo = ranges.at(value).first;
-      l.hi = ranges.at(value).second;
+      const Quantization& q = effective.at(value);
+      l.lo = (static_cast<double>(qmin) - static_cast<double>(q.zero_points[0])) * q.scales[0];
+      l.hi = (static_cast<double>(qmax) - static_cast<double>(q.zero_points[0])) * q.scales[0];
+      l.tflite_tensor = holder.at(value);
       l.sqnr_db = su.error > 0 ? 10 * std::log10(su.signal / su.error) : 999.0;
       l.cosine = su.signal > 0 && su.qq > 0 ? su.dot / std::sqrt(su.signal * su.qq) : 1.0;
       if (auto it = producer.find(value); it != producer.end()) {
         l.op = it->second->kind().toQualString();
-        if (auto cs = it->second->callstack()) {
-          for (const auto& entry : (*cs)->vec())
-            if (const auto& info = std::get<2>(entry); info && !info->instance_name().empty())
-              l.module += (l.module.empty() ? "" : ".") + info->instance_name();
-        }
+        l.module = module_of(it->second);
       }
+      if (auto it = layers.of_value.find(value); it != layers.of_value.end()) l.layer = it->second;
       stats->layers.push_back(l);
     }
     std::sort(stats->layers.begin(), stats->layers.end(),
               [](const auto& a, const auto& b) { return a.sqnr_db < b.sqnr_db; });
   }
 
-  {
-    passes::ModelGraph g(m);
-    auto add = [&](const char* pass, const passes::PassResult& res) {
-      for (const auto& [k, v] : res.counters) counters[fmt::format("{}.{}", pass, k)] += v;
-    };
-    add("insert_qdq", passes::insert_qdq(g, activations, options.per_tensor || qr.target_type == LC_UINT8));
-    add("fold_qdq", passes::fold_qdq(g));
-    add("drop_float_qdq", passes::drop_float_qdq(g));
-  }
-  passes::QuantizedRewrites rewrites = qr;
-  rewrites.fold = false;
-  for (const auto& [k, v] : passes::run_quantized_rewrites(m, rewrites)) counters[k] += v;
 
   if (stats) {
     stats->samples = data.samples;
     stats->dropped_samples = data.dropped;
-    stats->observed_tensors = cal.size();
+    stats->observed_tensors = observed;
+    stats->algorithm = plan.default_algorithm;
+    for (const std::string& name : layers.order)
+      stats->config_layers.push_back(
+          {name, layers.op.at(name), plan.settings.at(name), plan.by_op_action.count(name) > 0});
     stats->calibration_seconds = seconds;
     stats->operators = m.operators.size();
     stats->tensors = m.tensors.size();

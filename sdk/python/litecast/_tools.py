@@ -71,19 +71,25 @@ def prune(model, dummy_input, config, output_path=None, *, write_config=None, dr
         return _run("prune", args)
 
 
-def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_input=None, calibration_samples=None,
+def quantize(model, calibration_data, output_path, *, algorithm=None, dummy_input=None, calibration_samples=None,
              percentile=None, per_tensor=False, quantize_target_type=None, fuse_quant_dequant=False,
-             quantize_input_output_type=None, nchw_transpose=True, report=None, image_size=None, image_mean=None,
-             image_std=None):
+             quantize_input_output_type=None, nchw_transpose=True, report=None, config=None, write_config=None,
+             quantized_input_stats=None, activations=None, image_size=None, image_mean=None, image_std=None):
     """Post-training quantization to a fully int8 .tflite (`litecast quantize`, docs/quantization.md).
 
     model: an nn.Module (traced in eval mode under no_grad), a torch.jit.ScriptModule, or the path
     of a TorchScript file. calibration_data: the path of a .npy/.npz/.pt file or a directory of
-    them (.png/.jpg images too: image_size (H, W), image_mean and image_std, one value or one per channel,
-    normalize them after scaling to [0, 1]), or the samples themselves: a tensor (a batch along dim 0) or a tuple/list of tensors, one
-    per input. dummy_input traces an nn.Module (default: the first calibration sample).
-    algorithm: l2 (default), kl, minmax, percentile, or a plugin's. report: a path for the
-    per-layer JSON report. Returns the summary as a dict (output, algorithm, samples, ...).
+    them (.png/.jpg images too: image_size (H, W), image_mean and image_std, one value or one per
+    channel, normalize them after scaling to [0, 1]), or the samples themselves: a tensor (a batch
+    along dim 0) or a tuple/list of tensors, one per input. dummy_input traces an nn.Module (default: the first calibration sample).
+    algorithm: l2 (default, or the config's), kl, minmax, percentile, or a plugin's. report: a path
+    for the per-layer JSON report. config: a mixed-precision YAML config (per-layer skip/algorithm,
+    quantize_op_action); the full per-layer config is written to write_config (default: beside
+    the output, model.quant.yaml, unless that is the config read). Returns the summary as a dict
+    (output, algorithm, samples, config_written, ...). quantized_input_stats: [(mean, std)] per
+    input, with fuse_quant_dequant: the model takes the raw integer data that (x - mean) / std
+    normalises, as TinyNeuralNetwork's option of that name. activations: "int8" (default) or
+    "int16" (the 16x8 mode: int16 activations, int8 weights).
     """
     from ._convert import _example_inputs, _script
     with tempfile.TemporaryDirectory(prefix="litecast-quantize-") as tmp:
@@ -103,7 +109,17 @@ def quantize(model, calibration_data, output_path, *, algorithm="l2", dummy_inpu
             scripted, _ = _script(model, _example_inputs(dummy_input))
             pt = os.path.join(tmp, "model.pt")
             scripted.save(pt)
-        args = [pt, "-o", os.fspath(output_path), "--calibration-data", data_path, "--algorithm", algorithm, "--quiet"]
+        args = [pt, "-o", os.fspath(output_path), "--calibration-data", data_path, "--quiet"]
+        if algorithm is not None:
+            args += ["--algorithm", str(algorithm)]
+        if config is not None:
+            args += ["--config", os.fspath(config)]
+        if write_config is not None:
+            args += ["--write-config", os.fspath(write_config)]
+        if activations is not None:
+            args += ["--activations", str(activations)]
+        for mean, std in quantized_input_stats or ():
+            args += ["--quantized-input-stats", f"{float(mean)!r},{float(std)!r}"]
         if calibration_samples is not None:
             args += ["--calibration-samples", str(int(calibration_samples))]
         if percentile is not None:
