@@ -5,7 +5,11 @@ one stopped, and reset_all_variables starts over from zero states. For each mode
      (its first and second part);
   2. reset_all_variables, chunk 1 again: equals the first invocation;
   3. `litecast lstm-states --json` lists the model's variable tensors, and writing zeros into
-     them with set_tensor also restarts the sequence.
+     them with set_tensor also restarts the sequence;
+  4. the state tensors are named after the PyTorch module, layer, direction and state
+     ("rnn/layer1/fw/c"), in lstm-states and in `litecast inspect --json`'s "variables" (also for
+     a bidirectional LSTM nested as "encoder.lstm", in both the fused bidirectional op and
+     --map-bilstm-to-lstm's pair of unidirectional ones).
 Tolerance: the float one, max abs error <= 1e-4 * max(1, max|reference|).
 
 Usage: test_rnn_streaming.py CLI
@@ -61,7 +65,48 @@ def invoke(it, x):
     return it.get_tensor(it.get_output_details()[0]["index"]).copy()
 
 
+def state_names(module, layers, lstm, dirs=("fw",)):
+    return [f"{module}/layer{l}/{d}/{s}" for l in range(layers) for d in dirs for s in (("h", "c") if lstm else ("h",))]
+
+
+def check_names(name, out, states, want):
+    got = [s["name"] for s in states]
+    r = subprocess.run([CLI, "inspect", out, "--json"], capture_output=True, text=True, check=True)
+    listed = [v["name"] for v in json.loads(r.stdout)["variables"]]
+    ok = sorted(got) == sorted(want) and sorted(listed) == sorted(want)
+    print(f"{'ok' if ok else 'FAIL'} {name} state names: lstm-states {got}, inspect {listed}")
+    if not ok:
+        print(f"  expected {want}")
+        failures.append(name + " state names")
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(I, H, 2, bidirectional=True)
+
+
+class Nested(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder()
+
+    def forward(self, x):
+        return self.encoder.lstm(x)[0]
+
+
 with tempfile.TemporaryDirectory() as tmp:
+    # Names of the states of a bidirectional LSTM inside a submodule, fused and mapped.
+    pt = os.path.join(tmp, "nested.pt")
+    with torch.no_grad():
+        torch.jit.trace(Nested().eval(), (torch.randn(T1, B, I),)).save(pt)
+    for extra in ([], ["--map-bilstm-to-lstm"]):
+        out = os.path.join(tmp, "nested.tflite")
+        subprocess.run([CLI, "convert", pt, "-o", out, "--input-shape", f"{T1},{B},{I}"] + extra, check=True)
+        r = subprocess.run([CLI, "lstm-states", out, "--json"], capture_output=True, text=True, check=True)
+        check_names("nested bilstm " + " ".join(extra), out, json.loads(r.stdout),
+                    state_names("encoder.lstm", 2, True, ("fw", "bw")))
+
     for name, (make, batch_first, num_states) in CASES.items():
         torch.manual_seed(0)
         model = Head(make()).eval()
@@ -93,6 +138,8 @@ with tempfile.TemporaryDirectory() as tmp:
         if len(states) != num_states:
             print(f"FAIL {name}: lstm-states lists {len(states)} state tensors, expected {num_states}")
             failures.append(name + " lstm-states")
+        check_names(name, out, states, state_names("rnn", num_states // (2 if "lstm" in name else 1),
+                                                   "lstm" in name))
         invoke(it, x2.narrow(t_axis, 0, T1).numpy())
         for s in states:
             it.set_tensor(s["index"], np.zeros(s["shape"], np.float32))
