@@ -85,6 +85,9 @@ class Encoder(nn.Module):
         super().__init__()
         self.lstm = nn.LSTM(I, H, 2, bidirectional=True)
 
+    def forward(self, x):
+        return self.lstm(x)[0]
+
 
 class Nested(nn.Module):
     def __init__(self):
@@ -92,7 +95,7 @@ class Nested(nn.Module):
         self.encoder = Encoder()
 
     def forward(self, x):
-        return self.encoder.lstm(x)[0]
+        return self.encoder(x)
 
 
 with tempfile.TemporaryDirectory() as tmp:

@@ -265,6 +265,8 @@ int32_t input_data(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t dtype, const 
     else if (x.isTensor()) t = x.toTensor();
     else if (x.isDouble() || x.isInt() || x.isBool()) t = at::scalar_to_tensor(x.toScalar());
     else throw Error(fmt::format("input {} of {} is not a tensor", i, c.kind));
+    if (t.is_meta())
+      throw Error(fmt::format("input {} of {}: its value is not known before the model runs", i, c.kind));
     at::ScalarType want = torch_type(dtype);
     if (t.is_quantized() && t.scalar_type() == at::kQUInt8 && want == at::kChar)
       t = t.int_repr().to(at::kInt) - 128;  // TFLite's int8 view of quint8
@@ -587,19 +589,31 @@ int32_t input_packed_cell(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t which,
   });
 }
 
+// The module path of a node: from the call stack inlining leaves on it (the module instances
+// whose methods were inlined, outermost first; what a loaded TorchScript file has), else from
+// the scope torch.jit.trace records in memory ("__module.encoder/__module.encoder.lstm").
+std::string module_path(torch::jit::Node* n) {
+  std::string path;
+  if (auto cs = n->callstack()) {
+    for (const auto& entry : (*cs)->vec()) {
+      const auto& info = std::get<2>(entry);
+      if (!info || info->instance_name().empty()) continue;
+      path += (path.empty() ? "" : ".") + info->instance_name();
+    }
+    if (!path.empty()) return path;
+  }
+  path = n->scope() ? n->scope()->namesFromRoot() : "";
+  path = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  const std::string prefix = "__module.";
+  if (path.rfind(prefix, 0) == 0) return path.substr(prefix.size());
+  return path == "__module" ? "" : path;
+}
+
 const char* node_module(lc_ctx_t* ctx) {
   if (!ctx || !ctx->translation) return "";
   TranslationCall& c = *ctx->translation;
   try {
-    // Traced scopes read "__module.encoder/__module.encoder.lstm": the innermost one, prefix off.
-    std::string path = c.node->scope() ? c.node->scope()->namesFromRoot() : "";
-    path = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-    const std::string prefix = "__module.";
-    if (path.rfind(prefix, 0) == 0)
-      path = path.substr(prefix.size());
-    else if (path == "__module")
-      path.clear();
-    return c.strings.emplace_back(path).c_str();
+    return c.strings.emplace_back(module_path(c.node)).c_str();
   } catch (...) {
     return "";
   }

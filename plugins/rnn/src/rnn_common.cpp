@@ -96,7 +96,11 @@ int32_t weight_rows(const litecast::Node& n, const Rnn& r, const Cell& c, int wh
   float scale = which == 0 ? c.scale_ih : c.scale_hh;
   std::vector<int8_t> v;
   if (!q.empty()) {
+    // PyTorch's symmetric qint8 reaches -128; TFLite's int8 weights stay in [-127, 127]. Measured:
+    // with -128 weights LiteRT's hybrid LSTM went 40 steps off on a 2-layer model (0.4 clamped);
+    // the clamp moves those weights by one step.
     v.assign(q.begin() + first * cols, q.begin() + (first + rows) * cols);
+    for (int8_t& x : v) x = std::max<int8_t>(x, -127);
   } else {  // symmetric per-tensor int8, as TFLite's hybrid kernels take it
     std::vector<float> f = rows_of(w, cols, first, rows);
     float max_abs = 0.0f;
