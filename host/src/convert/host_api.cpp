@@ -597,7 +597,8 @@ std::string module_path(torch::jit::Node* n) {
   if (auto cs = n->callstack()) {
     for (const auto& entry : (*cs)->vec()) {
       const auto& info = std::get<2>(entry);
-      if (!info || info->instance_name().empty()) continue;
+      // "SELF": a method calling another method of the same module (scripted code).
+      if (!info || info->instance_name().empty() || info->instance_name() == "SELF") continue;
       path += (path.empty() ? "" : ".") + info->instance_name();
     }
     if (!path.empty()) return path;

@@ -323,9 +323,9 @@ struct lc_host_api {
      LC_ERROR, with the reason, for other cells (float16 ones, say). Count the items with
      input_list_size. [host-thread] [during-convert] */
   int32_t (*input_packed_cell)(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t which, lc_packed_params_t* out);
-  /* The PyTorch module path of the node being translated ("encoder.lstm"), from the scope
-     torch.jit.trace records; "" when the graph has none (scripted models). Owned by the host,
-     valid during the callback. [host-thread] [during-convert] */
+  /* The PyTorch module path of the node being translated ("encoder.lstm"), from the module
+     instances inlined into the graph (traced or scripted); "" when it has none. Owned by the
+     host, valid during the callback. [host-thread] [during-convert] */
   const char* (*node_module)(lc_ctx_t* ctx);
 };
 
