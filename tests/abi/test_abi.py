@@ -261,7 +261,7 @@ def test_version_skew_refusals():
     expect_refusals(
         ["c_plugin", "conflict_a"], ["test.c-plugin", "test.conflict-a"],
         {"libabi_entry_v2.so": r"ABI 2\b.*ABI 1\b",
-         "libabi_entry_null.so": r"declined to serve this host \(ABI 1\.2\)",
+         "libabi_entry_null.so": r"declined to serve this host \(ABI 1\.3\)",
          "libabi_major2.so": r"descriptor says ABI 2, this host speaks ABI 1"},
         extra_dirs=["entry_v2", "entry_null", "major2"])
 
