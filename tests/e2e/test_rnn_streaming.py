@@ -10,7 +10,9 @@ one stopped, and reset_all_variables starts over from zero states. For each mode
      ("rnn/layer1/fw/c"), in lstm-states and in `litecast inspect --json`'s "variables" (also for
      a bidirectional LSTM nested as "encoder.lstm", in both the fused bidirectional op and
      --map-bilstm-to-lstm's pair of unidirectional ones).
-Tolerance: the float one, max abs error <= 1e-4 * max(1, max|reference|).
+Tolerance: the float one, max abs error <= 1e-4 * max(1, max|reference|); for the
+quantize_dynamic LSTM (hybrid kernel) 2 steps of 8 bits of the output's range against PyTorch's
+dynamically quantized model (a re-invocation of the same LiteRT model stays exact).
 
 Usage: test_rnn_streaming.py CLI
 """
@@ -46,13 +48,16 @@ CASES = {
     "lstm_2l_bf": (lambda: nn.LSTM(I, H, 2, batch_first=True), True, 4),
     "lstm_proj": (lambda: nn.LSTM(I, H, proj_size=6), False, 2),
     "rnn_tanh_2l": (lambda: nn.RNN(I, H, 2, batch_first=True), True, 2),
+    # quantize_dynamic: the hybrid LSTM streams too (tolerance: 2 steps of 8 bits of the range)
+    "qlstm_dynamic_2l_bf": (lambda: nn.LSTM(I, H, 2, batch_first=True), True, 4),
 }
+QUANTIZED = {"qlstm_dynamic_2l_bf"}
 failures = []
 
 
-def check(name, got, want):
+def check(name, got, want, quantized=False):
     err = float(np.abs(got - want).max())
-    tol = 1e-4 * max(1.0, float(np.abs(want).max()))
+    tol = 2 * float(np.abs(want).max()) / 127 if quantized else 1e-4 * max(1.0, float(np.abs(want).max()))
     ok = err <= tol
     print(f"{'ok' if ok else 'FAIL'} {name}: max abs error {err:.3g} (tolerance {tol:.3g})")
     if not ok:
@@ -113,6 +118,10 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, (make, batch_first, num_states) in CASES.items():
         torch.manual_seed(0)
         model = Head(make()).eval()
+        q = name in QUANTIZED
+        if q:
+            torch.backends.quantized.engine = "qnnpack"
+            model = torch.ao.quantization.quantize_dynamic(model, {nn.LSTM}, dtype=torch.qint8)
         t_axis = 1 if batch_first else 0
         shape = lambda t: (B, t, I) if batch_first else (t, B, I)  # noqa: E731
         x1, x2 = torch.randn(*shape(T1)), torch.randn(*shape(T2))
@@ -126,12 +135,12 @@ with tempfile.TemporaryDirectory() as tmp:
         it = Interpreter(model_path=out)
         it.allocate_tensors()
         first = invoke(it, x1.numpy())
-        check(f"{name} chunk 1", first, full.take(range(0, T1), axis=t_axis))
+        check(f"{name} chunk 1", first, full.take(range(0, T1), axis=t_axis), q)
         steps = [x2.narrow(t_axis, k, T1) for k in range(0, T2 - T1 + 1, T1)]
         pos = T1
         for k, chunk in enumerate(steps):
             got = invoke(it, chunk.numpy())
-            check(f"{name} chunk {k + 2} (no reset)", got, full.take(range(pos, pos + T1), axis=t_axis))
+            check(f"{name} chunk {k + 2} (no reset)", got, full.take(range(pos, pos + T1), axis=t_axis), q)
             pos += T1
         it.reset_all_variables()
         check(f"{name} chunk 1 after reset_all_variables", invoke(it, x1.numpy()), first)
