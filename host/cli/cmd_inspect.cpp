@@ -83,6 +83,10 @@ int cmd_inspect(const std::vector<std::string>& args) {
     j["buffer_bytes"] = buffer_bytes;
     j["large_model_layout"] = m.external_data;
     j["activation_bytes"] = activation_bytes;
+    // Variable tensors: the fused recurrent ops' states (docs/rnn.md, `litecast lstm-states`).
+    j["variables"] = nlohmann::json::array();
+    for (size_t t = 0; t < m.tensors.size(); ++t)
+      if (m.tensors[t].is_variable) j["variables"].push_back(tensor_json(m, static_cast<int32_t>(t)));
     std::cout << j.dump(2) << "\n";
     return kExitOk;
   }
@@ -97,6 +101,14 @@ int cmd_inspect(const std::vector<std::string>& args) {
                            m.tensors.size(), constant_tensors, m.buffers.size(), human_bytes(buffer_bytes),
                            human_bytes(activation_bytes));
   if (m.external_data) std::cout << "weights: after the flatbuffer (TFLite's large-model layout)\n";
+  size_t variables = 0;
+  for (const Tensor& t : m.tensors) variables += t.is_variable ? 1 : 0;
+  if (variables) {
+    std::cout << fmt::format("state variables: {} (litecast lstm-states gives their roles)\n", variables);
+    for (size_t t = 0; t < m.tensors.size(); ++t)
+      if (m.tensors[t].is_variable)
+        std::cout << fmt::format("  {:>5}  {}\n", t, tensor_line(m, static_cast<int32_t>(t)));
+  }
   return kExitOk;
 }
 

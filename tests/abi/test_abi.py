@@ -18,6 +18,9 @@ converted model (`litecast inspect --json`) and its numbers against PyTorch in L
   rollback (dirty.cpp, meddle.cpp)     declined/failed attempts leave the model untouched
   quantized outputs (quant_binding.cpp) set_output refuses a tensor quantized unlike LibTorch's
                                        result; the next translator converts the node
+  packed cells (packed_cell.c)         ABI 1.3 from C: a quantize_dynamic LSTM's int8 cell weights,
+                                       scales and biases and the node's module path, as PyTorch
+                                       has them; bad requests refused; plugins/rnn then converts
   exports                              plugins export only the entry symbol and need no
                                        LibTorch
 
@@ -146,7 +149,7 @@ def test_c_plugin_is_listed():
     expect(err == [], f"unexpected warnings: {err}")
     expect(ids(plugins) == ["test.c-plugin"], f"plugins: {ids(plugins)}")
     p = plugins[0]
-    expect(p["abi"] == "1.2", f"abi {p['abi']}")
+    expect(p["abi"] == "1.3", f"abi {p['abi']}")
     expect(p["translators"] == 1, f"translators {p['translators']}")
     expect(p["interfaces"] == ["litecast.pruning-metric/1:test_c_abs_sum"], f"interfaces {p['interfaces']}")
     expect(os.path.basename(p["path"]) == "libabi_c_plugin.so", f"path {p['path']}")
@@ -258,7 +261,7 @@ def test_version_skew_refusals():
     expect_refusals(
         ["c_plugin", "conflict_a"], ["test.c-plugin", "test.conflict-a"],
         {"libabi_entry_v2.so": r"ABI 2\b.*ABI 1\b",
-         "libabi_entry_null.so": r"declined to serve this host \(ABI 1\.2\)",
+         "libabi_entry_null.so": r"declined to serve this host \(ABI 1\.3\)",
          "libabi_major2.so": r"descriptor says ABI 2, this host speaks ABI 1"},
         extra_dirs=["entry_v2", "entry_null", "major2"])
 
@@ -438,6 +441,30 @@ def test_output_quantization_must_match_libtorch():
     return "; ".join(reports)
 
 
+def test_packed_cells_match_pytorch():
+    # test.packed-cell logs each cell's unpacked figures and declines; plugins/rnn converts.
+    import torch
+    torch.backends.quantized.engine = "qnnpack"
+    model = torch.jit.load(os.path.join(A.fixtures, "qlstm_dynamic.pt"))
+    state = getattr(model.rnn._all_weight_values, "0").param.__getstate__()[0]
+    want = []
+    for k, which in ((0, "ih"), (1, "hh")):
+        w, _ = torch.ops.quantized.linear_unpack(state[4][k])
+        want.append(f"packed-cell: module 'rnn' cell 0 {which}: kind 2 weight [{w.shape[0]},{w.shape[1]}] "
+                    f"scale {w.q_scale():.9g} zero point {w.q_zero_point()} scales 1 "
+                    f"bias {state[1][k].numel()} sum {int(w.int_repr().sum())}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "qlstm_dynamic.tflite")
+        extra = plugin_args("packed_cell", first_party=True)
+        r = convert("qlstm_dynamic", out, extra)
+        expect(r.returncode == 0, f"convert failed: {shown(r)}")
+        no_crash(r.stderr)
+        for line in want:
+            one_line_matching(lines(r.stderr), re.escape(line) + "$", line)
+        one_line_matching(lines(r.stderr), r"packed-cell: bad requests refused", "bad requests")
+        return check_against_pytorch("qlstm_dynamic", extra, out)
+
+
 # --- 8. what plugin libraries export and need ---------------------------------------------
 
 def exported(so):
@@ -506,6 +533,7 @@ TESTS = [
     test_failed_attempt_leaves_nothing,
     test_declined_attempt_cannot_change_earlier_operators,
     test_output_quantization_must_match_libtorch,
+    test_packed_cells_match_pytorch,
     test_first_party_exports_and_needs,
     test_sdk_built_test_plugins_export_only_entry,
 ]

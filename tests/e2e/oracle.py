@@ -180,6 +180,33 @@ def float_weights(path):
     return found
 
 
+def hybrid_ops(path):
+    """{op name: [weight dtype names]} of the recurrent and fully connected ops: the dtype of the
+    weight the TFLite kernel keys its hybrid form on (input 2 of UNIDIRECTIONAL_SEQUENCE_LSTM,
+    input 1 of the others)."""
+    it = Interpreter(model_path=path)
+    tensors = {t["index"]: t for t in it.get_tensor_details()}
+    found = {}
+    for op in it._get_ops_details():
+        name = op["op_name"]
+        if name not in ("UNIDIRECTIONAL_SEQUENCE_LSTM", "BIDIRECTIONAL_SEQUENCE_LSTM", "UNIDIRECTIONAL_SEQUENCE_RNN",
+                        "FULLY_CONNECTED"):
+            continue
+        w = op["inputs"][2 if name == "UNIDIRECTIONAL_SEQUENCE_LSTM" else 1]
+        found.setdefault(name, []).append(np.dtype(tensors[w]["dtype"]).name)
+    return found
+
+
+def check_hybrid(name, path, want_ops):
+    """Every op of the types in `want_ops` has int8 weights, and each type occurs."""
+    found = hybrid_ops(path)
+    for op in want_ops:
+        if op not in found:
+            raise Failure(f"{name}: no {op} in the converted model (ops: {sorted(found)})")
+        if any(d != "int8" for d in found[op]):
+            raise Failure(f"{name}: {op} weights {found[op]}, want int8 (hybrid kernels)")
+
+
 def dequantized(value):
     if isinstance(value, torch.Tensor) and value.is_quantized:
         return value.dequantize()
@@ -250,6 +277,8 @@ def check_fixture(cli, fixtures, name, extra_args=(), rel_tol=1e-4, keep=None):
         convert(cli, pt, out, spec, extra_args)
         inputs = make_inputs(spec)
         nchw = "--no-nchw-transpose" not in extra_args
+        if spec.get("hybrid_ops"):  # ops that must come out hybrid (int8 weights, float activations)
+            check_hybrid(name, out, spec["hybrid_ops"])
         if spec.get("quantized"):
             want = quantized_reference(load_quantized(pt), inputs)
             got = run_litert(out, inputs, nchw_transpose=nchw)

@@ -231,6 +231,14 @@ std::vector<Row> conv_rows() {
        {opt("asymmetric_quantize_inputs", 1)}, 3},
       {"UNIDIRECTIONAL_SEQUENCE_LSTM_diagonal", LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, {fx, fw, fw}, {fx},
        {opt("diagonal_recurrent_tensors", 1)}, 4},
+      {"BIDIRECTIONAL_SEQUENCE_LSTM_float32", LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, {fx, fw}, {fx}, {}, 1},
+      {"BIDIRECTIONAL_SEQUENCE_LSTM_hybrid", LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, {fx, fw8}, {fx}, {}, 2},
+      {"BIDIRECTIONAL_SEQUENCE_LSTM_hybrid_asymmetric", LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, {fx, fw8}, {fx},
+       {opt("asymmetric_quantize_inputs", 1)}, 3},
+      {"UNIDIRECTIONAL_SEQUENCE_RNN_float32", LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, {fx, fw, fw}, {fx}, {}, 1},
+      {"UNIDIRECTIONAL_SEQUENCE_RNN_hybrid", LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, {fx, fw8, fw8}, {fx}, {}, 2},
+      {"UNIDIRECTIONAL_SEQUENCE_RNN_hybrid_asymmetric", LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, {fx, fw8, fw8}, {fx},
+       {opt("asymmetric_quantize_inputs", 1)}, 3},
   };
 }
 

@@ -406,6 +406,46 @@ Case lstm(const std::string& name, int32_t expected, int32_t wt, const Quantizat
   });
 }
 
+// BIDIRECTIONAL_SEQUENCE_LSTM, time-major, merged outputs, no CIFG, peepholes, projection or
+// auxiliary input: x [2, 1, 4] -> y [2, 1, 8] with 4 cells per direction.
+Case bilstm(const std::string& name, int32_t expected, int32_t wt, const Quantization& wq,
+            std::vector<Option> extra = {}) {
+  return make(name, expected, [&](Case& c) {
+    const int32_t cells = 4, in = 4, out = 4;
+    std::vector<int32_t> ins = {c.in(LC_FLOAT32, {2, 1, in})};
+    for (int dir = 0; dir < 2; ++dir) {
+      for (int i = 0; i < 4; ++i) ins.push_back(c.cst(wt, {cells, in}, wq));
+      for (int i = 0; i < 4; ++i) ins.push_back(c.cst(wt, {cells, out}, wq));
+      for (int i = 0; i < 3; ++i) ins.push_back(-1);  // peepholes
+      for (int i = 0; i < 4; ++i) ins.push_back(c.cst(LC_FLOAT32, {cells}));
+      ins.push_back(-1);  // projection weights
+      ins.push_back(-1);  // projection bias
+    }
+    for (int dir = 0; dir < 2; ++dir) {
+      ins.push_back(c.tensor(LC_FLOAT32, {1, out}, {}, 0, true));
+      ins.push_back(c.tensor(LC_FLOAT32, {1, cells}, {}, 0, true));
+    }
+    for (int i = 0; i < 9; ++i) ins.push_back(-1);  // auxiliary input and its weights
+    std::vector<Option> o = {opt("fused_activation_function", "TANH"), opt("merge_outputs", int64_t{1}),
+                             opt("time_major", int64_t{1})};
+    o.insert(o.end(), extra.begin(), extra.end());
+    c.op(LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, ins, {c.out(LC_FLOAT32, {2, 1, 2 * out})}, o);
+  });
+}
+
+// UNIDIRECTIONAL_SEQUENCE_RNN, batch-major: x [1, 2, 4] -> y [1, 2, 4] with 4 units.
+Case seq_rnn(const std::string& name, int32_t expected, int32_t wt, const Quantization& wq,
+             std::vector<Option> extra = {}) {
+  return make(name, expected, [&](Case& c) {
+    const int32_t units = 4, in = 4;
+    std::vector<int32_t> ins = {c.in(LC_FLOAT32, {1, 2, in}), c.cst(wt, {units, in}, wq), c.cst(wt, {units, units}, wq),
+                                c.cst(LC_FLOAT32, {units}), c.tensor(LC_FLOAT32, {1, units}, {}, 0, true)};
+    std::vector<Option> o = {opt("fused_activation_function", "TANH"), opt("time_major", int64_t{0})};
+    o.insert(o.end(), extra.begin(), extra.end());
+    c.op(LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, ins, {c.out(LC_FLOAT32, {1, 2, units})}, o);
+  });
+}
+
 void pool_and_lstm_cases(Cases& cs) {
   const std::vector<Option> pool = {opt("padding", "VALID"), opt("stride_w", int64_t{2}), opt("stride_h", int64_t{2}),
                                     opt("filter_width", int64_t{2}), opt("filter_height", int64_t{2})};
@@ -425,6 +465,13 @@ void pool_and_lstm_cases(Cases& cs) {
                     {opt("asymmetric_quantize_inputs", int64_t{1})}));
   cs.push_back(lstm("UNIDIRECTIONAL_SEQUENCE_LSTM_diagonal", 4, LC_FLOAT32, {}, true,
                     {opt("diagonal_recurrent_tensors", int64_t{1})}));
+  const std::vector<Option> asym = {opt("asymmetric_quantize_inputs", int64_t{1})};
+  cs.push_back(bilstm("BIDIRECTIONAL_SEQUENCE_LSTM_float32", 1, LC_FLOAT32, {}));
+  cs.push_back(bilstm("BIDIRECTIONAL_SEQUENCE_LSTM_hybrid", 2, LC_INT8, W8));
+  cs.push_back(bilstm("BIDIRECTIONAL_SEQUENCE_LSTM_hybrid_asymmetric", 3, LC_INT8, W8, asym));
+  cs.push_back(seq_rnn("UNIDIRECTIONAL_SEQUENCE_RNN_float32", 1, LC_FLOAT32, {}));
+  cs.push_back(seq_rnn("UNIDIRECTIONAL_SEQUENCE_RNN_hybrid", 2, LC_INT8, W8));
+  cs.push_back(seq_rnn("UNIDIRECTIONAL_SEQUENCE_RNN_hybrid_asymmetric", 3, LC_INT8, W8, asym));
 }
 
 // y = op(x, constants...): x a graph input of `type`/`qz`, the rest constants built by `more`.

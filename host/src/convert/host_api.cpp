@@ -6,6 +6,7 @@
 #include "tflite/options_schema.hpp"
 
 #include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/function.h>
 #include <fmt/format.h>
 
 namespace litecast::internal {
@@ -264,6 +265,8 @@ int32_t input_data(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t dtype, const 
     else if (x.isTensor()) t = x.toTensor();
     else if (x.isDouble() || x.isInt() || x.isBool()) t = at::scalar_to_tensor(x.toScalar());
     else throw Error(fmt::format("input {} of {} is not a tensor", i, c.kind));
+    if (t.is_meta())
+      throw Error(fmt::format("input {} of {}: its value is not known before the model runs", i, c.kind));
     at::ScalarType want = torch_type(dtype);
     if (t.is_quantized() && t.scalar_type() == at::kQUInt8 && want == at::kChar)
       t = t.int_repr().to(at::kInt) - 128;  // TFLite's int8 view of quint8
@@ -457,64 +460,164 @@ torch::jit::Stack call_packed_op(const char* name, const c10::IValue& packed) {
   return s;
 }
 
+// Unpacks `x` (a LinearPackedParamsBase or Conv2dPackedParamsBase object) into *out; `what`
+// names it in errors ("input 1 of quantized::linear").
+void fill_packed(TranslationCall& c, const c10::IValue& x, const std::string& what, lc_packed_params_t* out) {
+  if (!out || !LC_HAS_FIELD(out, lc_packed_params_t, transposed)) throw Error("lc_packed_params_t too small");
+  const std::string type = x.isObject() ? x.type()->str() : x.tagKind();
+  const bool conv = type.find("Conv2dPackedParamsBase") != std::string::npos;
+  const bool linear = type.find("LinearPackedParamsBase") != std::string::npos;
+  if (!conv && !linear) throw Error(fmt::format("{} is a {}, not packed convolution or linear parameters", what, type));
+  torch::jit::Stack unpacked = call_packed_op(conv ? "quantized::conv2d_unpack" : "quantized::linear_unpack", x);
+  at::Tensor w = unpacked.at(0).toTensor();
+  if (!w.is_quantized()) throw Error(fmt::format("{}: the packed weight is not quantized", what));
+  graph::TensorFacts wf = graph::facts_of(w);
+  at::Tensor wi = w.int_repr();
+  if (w.scalar_type() == at::kQUInt8) {  // TFLite's int8 view, as for activations
+    wi = (wi.to(at::kInt) - 128).to(at::kChar);
+    for (int64_t& z : wf.zero_points) z -= 128;
+  } else if (w.scalar_type() != at::kQInt8) {
+    throw Error(fmt::format("{}: weights of type {} are not supported", what, c10::toString(w.scalar_type())));
+  }
+  wi = c.tensors.emplace_back(wi.contiguous());
+  out->kind = conv ? LC_PACKED_CONV : LC_PACKED_LINEAR;
+  out->weight_dtype = LC_INT8;
+  out->weight_rank = static_cast<int32_t>(wf.shape.size());
+  out->weight_shape = c.int_lists.emplace_back(wf.shape).data();
+  out->weight = static_cast<const int8_t*>(wi.data_ptr());
+  out->num_weight_scales = static_cast<int32_t>(wf.scales.size());
+  out->weight_scales = c.float_lists.emplace_back(wf.scales).data();
+  out->weight_zero_points = c.int_lists.emplace_back(wf.zero_points).data();
+  out->weight_axis = static_cast<int32_t>(wf.quantized_axis);
+  out->bias = nullptr;
+  out->bias_count = 0;
+  const c10::IValue& b = unpacked.at(1);
+  if (b.isTensor() && b.toTensor().defined()) {
+    const at::Tensor& bias = c.tensors.emplace_back(b.toTensor().to(at::kFloat).contiguous());
+    out->bias = bias.data_ptr<float>();
+    out->bias_count = bias.numel();
+  }
+  out->num_spatial = 0;
+  out->stride = out->padding = out->dilation = out->output_padding = nullptr;
+  out->groups = 1;
+  out->transposed = 0;
+  if (conv) {
+    auto ints = [&](const char* op) {
+      return c.int_lists.emplace_back(call_packed_op(op, x).at(0).toIntVector()).data();
+    };
+    out->stride = ints("quantized::conv2d_stride");
+    out->padding = ints("quantized::conv2d_padding");
+    out->dilation = ints("quantized::conv2d_dilation");
+    out->output_padding = ints("quantized::conv2d_output_padding");
+    out->num_spatial = static_cast<int32_t>(c.int_lists.back().size());
+    out->groups = call_packed_op("quantized::conv2d_groups", x).at(0).toInt();
+    out->transposed = call_packed_op("quantized::conv2d_transpose", x).at(0).toInt() != 0;
+  }
+}
+
 int32_t input_packed(lc_ctx_t* ctx, int32_t i, lc_packed_params_t* out) {
   return guard(ctx, [&] {
     TranslationCall& c = call_of(ctx);
-    if (!out || !LC_HAS_FIELD(out, lc_packed_params_t, transposed)) throw Error("lc_packed_params_t too small");
     const c10::IValue& x = constant_input(c, i, "packed-parameters object");
-    const std::string type = x.isObject() ? x.type()->str() : x.tagKind();
-    const bool conv = type.find("Conv2dPackedParamsBase") != std::string::npos;
-    const bool linear = type.find("LinearPackedParamsBase") != std::string::npos;
-    if (!conv && !linear)
-      throw Error(fmt::format("input {} of {} is a {}, not packed convolution or linear parameters", i, c.kind, type));
-    torch::jit::Stack unpacked = call_packed_op(conv ? "quantized::conv2d_unpack" : "quantized::linear_unpack", x);
-    at::Tensor w = unpacked.at(0).toTensor();
-    if (!w.is_quantized()) throw Error(fmt::format("input {} of {}: the packed weight is not quantized", i, c.kind));
-    graph::TensorFacts wf = graph::facts_of(w);
-    at::Tensor wi = w.int_repr();
-    if (w.scalar_type() == at::kQUInt8) {  // TFLite's int8 view, as for activations
-      wi = (wi.to(at::kInt) - 128).to(at::kChar);
-      for (int64_t& z : wf.zero_points) z -= 128;
-    } else if (w.scalar_type() != at::kQInt8) {
-      throw Error(fmt::format("input {} of {}: weights of type {} are not supported", i, c.kind,
-                              c10::toString(w.scalar_type())));
-    }
-    wi = c.tensors.emplace_back(wi.contiguous());
-    out->kind = conv ? LC_PACKED_CONV : LC_PACKED_LINEAR;
-    out->weight_dtype = LC_INT8;
-    out->weight_rank = static_cast<int32_t>(wf.shape.size());
-    out->weight_shape = c.int_lists.emplace_back(wf.shape).data();
-    out->weight = static_cast<const int8_t*>(wi.data_ptr());
-    out->num_weight_scales = static_cast<int32_t>(wf.scales.size());
-    out->weight_scales = c.float_lists.emplace_back(wf.scales).data();
-    out->weight_zero_points = c.int_lists.emplace_back(wf.zero_points).data();
-    out->weight_axis = static_cast<int32_t>(wf.quantized_axis);
-    out->bias = nullptr;
-    out->bias_count = 0;
-    const c10::IValue& b = unpacked.at(1);
-    if (b.isTensor() && b.toTensor().defined()) {
-      const at::Tensor& bias = c.tensors.emplace_back(b.toTensor().to(at::kFloat).contiguous());
-      out->bias = bias.data_ptr<float>();
-      out->bias_count = bias.numel();
-    }
-    out->num_spatial = 0;
-    out->stride = out->padding = out->dilation = out->output_padding = nullptr;
-    out->groups = 1;
-    out->transposed = 0;
-    if (conv) {
-      auto ints = [&](const char* op) {
-        return c.int_lists.emplace_back(call_packed_op(op, x).at(0).toIntVector()).data();
-      };
-      out->stride = ints("quantized::conv2d_stride");
-      out->padding = ints("quantized::conv2d_padding");
-      out->dilation = ints("quantized::conv2d_dilation");
-      out->output_padding = ints("quantized::conv2d_output_padding");
-      out->num_spatial = static_cast<int32_t>(c.int_lists.back().size());
-      out->groups = call_packed_op("quantized::conv2d_groups", x).at(0).toInt();
-      out->transposed = call_packed_op("quantized::conv2d_transpose", x).at(0).toInt() != 0;
-    }
+    fill_packed(c, x, fmt::format("input {} of {}", i, c.kind), out);
     return LC_OK;
   });
+}
+
+// --- recurrent cells of the dynamically quantized LSTM/GRU (ABI 1.3) -------------------------
+
+// Item `item` of a constant list input: from the list's recorded value, or from the
+// ListConstruct that builds it out of constants.
+c10::IValue constant_item(TranslationCall& c, int32_t i, int32_t item) {
+  const Value* v = input_value(c, i);
+  const graph::ValueRecord& r = c.tr.records().at(v);
+  if (r.constant && r.value.isList()) {
+    auto items = r.value.toListRef();
+    if (item < 0 || static_cast<size_t>(item) >= items.size())
+      throw Error(fmt::format("item {} of input {} of {} out of range ({} items)", item, i, c.kind, items.size()));
+    return items[static_cast<size_t>(item)];
+  }
+  if (v->node()->kind() != c10::prim::ListConstruct)
+    throw Error(fmt::format("input {} of {} is not a constant list", i, c.kind));
+  if (item < 0 || static_cast<size_t>(item) >= v->node()->inputs().size())
+    throw Error(
+        fmt::format("item {} of input {} of {} out of range ({} items)", item, i, c.kind, v->node()->inputs().size()));
+  const graph::ValueRecord& ir = c.tr.records().at(v->node()->input(static_cast<size_t>(item)));
+  if (!ir.constant) throw Error(fmt::format("item {} of input {} of {} is not a constant", item, i, c.kind));
+  return ir.value;
+}
+
+// A CellParamsBase object's state: (kind, tensors, doubles, longs, packed parameters), from the
+// __getstate__ method LibTorch registers for its serialization.
+c10::ivalue::TupleElements cell_state(const c10::IValue& cell, const std::string& what) {
+  auto cls = cell.isObject() ? cell.type()->cast<c10::ClassType>() : nullptr;
+  if (!cls || cls->str().find("CellParamsBase") == std::string::npos)
+    throw Error(fmt::format("{} is a {}, not the parameters of a recurrent cell", what,
+                            cell.isObject() ? cell.type()->str() : cell.tagKind()));
+  torch::jit::Function* getstate = cls->findMethod("__getstate__");
+  if (!getstate) throw Error(fmt::format("{}: this LibTorch cannot read recurrent cell parameters", what));
+  torch::jit::Stack s{cell};
+  getstate->run(s);
+  if (s.empty() || !s.back().isTuple() || s.back().toTupleRef().elements().size() != 5)
+    throw Error(fmt::format("{}: recurrent cell parameters of an unknown layout", what));
+  return s.back().toTupleRef().elements();
+}
+
+int32_t input_packed_cell(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t which, lc_packed_params_t* out) {
+  return guard(ctx, [&] {
+    TranslationCall& c = call_of(ctx);
+    if (which != 0 && which != 1) throw Error(fmt::format("input_packed_cell: `which` is 0 or 1, not {}", which));
+    const std::string what = fmt::format("item {} of input {} of {}", item, i, c.kind);
+    c10::ivalue::TupleElements state = cell_state(constant_item(c, i, item), what);
+    const std::string kind = state[0].toStringRef();
+    if (kind != "quantized_dynamic")
+      throw Error(
+          fmt::format("{}: {} recurrent cells are not supported (only int8 dynamic quantization: "
+                      "quantize_dynamic with dtype=torch.qint8)",
+                      what, kind == "quantized_fp16" ? "float16" : kind));
+    auto packed = state[4].toListRef();
+    auto biases = state[1].toListRef();
+    if (packed.size() != 2 || biases.size() != 2)
+      throw Error(fmt::format("{}: recurrent cell parameters of an unknown layout", what));
+    fill_packed(c, packed[static_cast<size_t>(which)], what, out);
+    // The cell adds its own bias tensors (the packed ones are the same values, when present).
+    const at::Tensor& bias =
+        c.tensors.emplace_back(biases[static_cast<size_t>(which)].toTensor().to(at::kFloat).contiguous());
+    out->bias = bias.data_ptr<float>();
+    out->bias_count = bias.numel();
+    return LC_OK;
+  });
+}
+
+// The module path of a node: from the call stack inlining leaves on it (the module instances
+// whose methods were inlined, outermost first; what a loaded TorchScript file has), else from
+// the scope torch.jit.trace records in memory ("__module.encoder/__module.encoder.lstm").
+std::string module_path(torch::jit::Node* n) {
+  std::string path;
+  if (auto cs = n->callstack()) {
+    for (const auto& entry : (*cs)->vec()) {
+      const auto& info = std::get<2>(entry);
+      // "SELF": a method calling another method of the same module (scripted code).
+      if (!info || info->instance_name().empty() || info->instance_name() == "SELF") continue;
+      path += (path.empty() ? "" : ".") + info->instance_name();
+    }
+    if (!path.empty()) return path;
+  }
+  path = n->scope() ? n->scope()->namesFromRoot() : "";
+  path = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  const std::string prefix = "__module.";
+  if (path.rfind(prefix, 0) == 0) return path.substr(prefix.size());
+  return path == "__module" ? "" : path;
+}
+
+const char* node_module(lc_ctx_t* ctx) {
+  if (!ctx || !ctx->translation) return "";
+  TranslationCall& c = *ctx->translation;
+  try {
+    return c.strings.emplace_back(module_path(c.node)).c_str();
+  } catch (...) {
+    return "";
+  }
 }
 
 // --- state tensors (ABI 1.2) ----------------------------------------------------------------
@@ -563,7 +666,7 @@ const lc_host_api_t kHostApi = {
     &input_list_size,      &input_data,   &input_tensor,    &output_info,         &add_tensor,
     &tensor_info,          &add_operator, &set_option_int,  &set_option_float,    &set_option_enum,
     &set_option_ints,      &set_output,   &set_output_list, &input_packed,
-    &set_tensor_variable,  &output_num_uses,
+    &set_tensor_variable,  &output_num_uses,  &input_packed_cell, &node_module,
 };
 
 }  // namespace

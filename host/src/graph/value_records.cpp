@@ -369,6 +369,11 @@ bool ValueRecords::run(torch::jit::Graph& graph, const std::vector<torch::jit::V
                         describe_node(n), torch_message(e)));
       }
     }
+    // The model runs on the CPU: a device query of a tensor that only the meta run has must not
+    // put the meta device into constants (scripted models build their zero states with
+    // zeros(..., device=x.device), whose values translators read).
+    if (n->kind() == c10::prim::device && stack.size() == 1 && stack[0].isDevice() && stack[0].toDevice().is_meta())
+      stack[0] = c10::Device(at::kCPU);
     if (is_nms(n->kind()) && at(n->input(0)).tensor && !at(n->input(0)).tensor->shape.empty())
       pad_nms_result(stack, at(n->input(0)).tensor->shape[0]);
     if (stack.size() != n->outputs().size())

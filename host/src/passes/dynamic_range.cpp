@@ -3,7 +3,8 @@
 // (asymmetrically when the operator asks for it), multiply in int8 and rescale to float32.
 // Weights: symmetric, values in [-127, 127], zero point 0, scale max|w| / 127 over the tensor
 // or, for the convolutions, over each output channel (axis 0 of CONV_2D [O,H,W,I], axis 3 of
-// DEPTHWISE_CONV_2D [1,H,W,C*M]); UNIDIRECTIONAL_SEQUENCE_LSTM's weights per tensor. The
+// DEPTHWISE_CONV_2D [1,H,W,C*M]); the recurrent ops' (UNIDIRECTIONAL/BIDIRECTIONAL_SEQUENCE_LSTM,
+// UNIDIRECTIONAL_SEQUENCE_RNN) weights per tensor. The
 // operator versions follow from the new signature (tflite/op_version.cpp: hybrid, hybrid
 // per-channel, asymmetric inputs). DEPTHWISE_CONV_2D
 // always carries one scale per channel (equal ones when per-tensor was asked for): LiteRT's
@@ -34,6 +35,33 @@ bool is_hybrid_op(int32_t code) {
 
 int32_t channel_axis(int32_t code) {
   return code == LC_OP_DEPTHWISE_CONV_2D ? 3 : 0;
+}
+
+// The recurrent ops' weight inputs, which their hybrid kernels take int8 per tensor (biases
+// and the variable states stay float32): UNIDIRECTIONAL_SEQUENCE_LSTM's input-to-gate 1-4,
+// recurrent 5-8, peepholes 9-11 and projection 16; BIDIRECTIONAL_SEQUENCE_LSTM's the same
+// for each direction (backward at +17; no auxiliary input is emitted); UNIDIRECTIONAL_SEQUENCE_RNN's
+// input and recurrent weights 1-2.
+const std::vector<size_t>& recurrent_weight_inputs(int32_t code) {
+  static const std::vector<size_t> uni_lstm = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16};
+  static const std::vector<size_t> bi_lstm = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 16,
+                                              18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 33};
+  static const std::vector<size_t> rnn = {1, 2};
+  static const std::vector<size_t> none;
+  switch (code) {
+    case LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM:
+      return uni_lstm;
+    case LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM:
+      return bi_lstm;
+    case LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN:
+      return rnn;
+    default:
+      return none;
+  }
+}
+
+bool is_recurrent_op(int32_t code) {
+  return !recurrent_weight_inputs(code).empty();
 }
 
 // Symmetric int8 weights of `w` (shape `shape`) with one scale per slice along `axis`, or one
@@ -84,14 +112,15 @@ Exclusions resolve(ModelGraph& g, const std::vector<std::string>& entries) {
   Exclusions ex;
   for (const std::string& e : entries) {
     int32_t code = builtin_code(e);
-    if (code >= 0 && (is_hybrid_op(code) || code == LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM)) {
+    if (code >= 0 && (is_hybrid_op(code) || is_recurrent_op(code))) {
       ex.op_types.insert(code);
     } else if (candidate_tensors.count(e)) {
       ex.tensors.insert(e);
     } else if (code >= 0) {
       throw Error(
           fmt::format("--dynamic-exclude {}: dynamic-range quantization never changes {} (it quantizes "
-                      "FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and UNIDIRECTIONAL_SEQUENCE_LSTM)",
+                      "FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, UNIDIRECTIONAL_SEQUENCE_LSTM, "
+                      "BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN)",
                       e, e));
     } else {
       throw Error(
@@ -117,21 +146,18 @@ bool hybrid_candidate(ModelGraph& g, const Operator& op) {
   return op.builtin_code != LC_OP_CONV_2D || x.shape[3] == w.shape[3];
 }
 
-// UNIDIRECTIONAL_SEQUENCE_LSTM's weight inputs (input-to-gate 1-4, recurrent 5-8, peepholes
-// 9-11, projection 16): its hybrid kernel takes them all int8, per tensor; biases and the
-// variable states stay float32. (BIDIRECTIONAL_SEQUENCE_LSTM stays float: its hybrid versions
-// are not in tflite/op_version.cpp yet; --map-bilstm-to-lstm gives unidirectional ops.)
-const size_t kLstmWeightInputs[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16};
-
-bool lstm_candidate(ModelGraph& g, const Operator& op) {
-  if (op.builtin_code != LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM || op.inputs.size() < 20 || op.inputs[0] < 0) return false;
+// A float activation in; every weight input present is a float constant; the required ones
+// (an LSTM's input-to-forget weights, an RNN's input weights) are there.
+bool recurrent_candidate(ModelGraph& g, const Operator& op) {
+  const std::vector<size_t>& weights = recurrent_weight_inputs(op.builtin_code);
+  if (weights.empty() || op.inputs.size() <= weights.back() || op.inputs[0] < 0) return false;
   const Tensor& x = g.tensor(op.inputs[0]);
   if (g.is_constant(op.inputs[0]) || x.type != LC_FLOAT32 || !x.quant.empty()) return false;
-  for (size_t k : kLstmWeightInputs) {
+  for (size_t k : weights) {
     const int32_t w = op.inputs[k];
     if (w >= 0 && (!g.is_constant(w) || g.tensor(w).type != LC_FLOAT32 || !g.tensor(w).quant.empty())) return false;
   }
-  return op.inputs[2] >= 0;
+  return op.inputs[op.builtin_code == LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN ? 1 : 2] >= 0;
 }
 
 void set_option(Operator& op, const std::string& field, OptionValue v) {
@@ -189,12 +215,12 @@ PassResult dynamic_range_quantize(ModelGraph& g, const DynamicRangeOptions& o) {
     r.counters["quantized"]++;
   }
   for (size_t i = 0; i < g.model().operators.size(); ++i) {
-    if (g.removed(i) || !lstm_candidate(g, g.op(i))) continue;
-    if (ex.op_types.count(LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM)) {
+    if (g.removed(i) || !recurrent_candidate(g, g.op(i))) continue;
+    if (ex.op_types.count(g.op(i).builtin_code)) {
       r.counters["excluded"]++;
       continue;
     }
-    for (size_t k : kLstmWeightInputs) {
+    for (size_t k : recurrent_weight_inputs(g.op(i).builtin_code)) {
       const int32_t w = g.op(i).inputs[k];
       if (w < 0) continue;
       auto [it, fresh] = done.emplace(std::make_pair(w, -1), -1);

@@ -290,6 +290,13 @@ void conv_rules(Table& t) {
                 {3, "hybrid, asymmetric input quantization",
                  all({hybrid(2), option_set("asymmetric_quantize_inputs")})},
                 {2, "hybrid", hybrid(2)}}});
+  // Hybrid: int8 weights from input 1 (BIDIRECTIONAL_SEQUENCE_LSTM's forward input-to-input
+  // weights, UNIDIRECTIONAL_SEQUENCE_RNN's input weights) with float activations.
+  for (int32_t op : {LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN})
+    t.push_back({op, 1,
+                 {{3, "hybrid, asymmetric input quantization",
+                   all({hybrid(1), option_set("asymmetric_quantize_inputs")})},
+                  {2, "hybrid", hybrid(1)}}});
 }
 
 void shape_rules(Table& t) {
@@ -443,6 +450,8 @@ const Release kReleases[] = {
     {LC_OP_MAX_POOL_2D, 3, {"1.5.0", "1.14.0", "2.3.0"}},
     {LC_OP_L2_POOL_2D, 1, {"1.5.0"}},
     {LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, 4, {"1.13.1", "1.14.0", "2.3.0", "2.12.0"}},
+    {LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, 3, {"1.14.0", "1.14.0", "2.3.0"}},
+    {LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, 3, {"1.14.0", "1.14.0", "2.3.0"}},
     {LC_OP_CONCATENATION, 7, {"1.5.0", "1.14.0", "2.3.0", "2.14.0", "2.21.0", "2.23.0"}},
     {LC_OP_RESHAPE, 1, {"1.5.0"}},
     {LC_OP_SQUEEZE, 2, {"1.6.0", "2.5.0"}},

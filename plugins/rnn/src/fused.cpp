@@ -54,9 +54,15 @@ void bind_states(const litecast::Node& n, const Rnn& r, const std::vector<int32_
   for (int i = 2; i < n.num_outputs(); ++i) n.output(i, zeros_like_output(n, i));
 }
 
-// A state tensor [batch, units] that persists across invocations.
-int32_t state(const litecast::Node& n, int64_t batch, int64_t units) {
-  int32_t t = n.add_tensor(LC_FLOAT32, {batch, units});
+// PyTorch's dynamic quantization quantizes each input tensor asymmetrically (its own min and
+// max), so the hybrid kernel of a quantized model does as well (per row).
+void hybrid_inputs(const Rnn& r, litecast::Op& op) {
+  if (r.quantized) op.set("asymmetric_quantize_inputs", true);
+}
+
+// A state tensor [batch, units] that persists across invocations, named for `lstm-states`.
+int32_t state(const litecast::Node& n, int64_t batch, int64_t units, const std::string& name) {
+  int32_t t = n.add_tensor(LC_FLOAT32, {batch, units}, nullptr, 0, nullptr, name.c_str());
   n.make_variable(t);
   return t;
 }
@@ -65,10 +71,10 @@ int32_t state(const litecast::Node& n, int64_t batch, int64_t units) {
 // of one LSTM direction, in TFLite's order: input weights i f c o, recurrent weights i f c o,
 // peepholes (none), biases i f c o, projection weights and bias.
 std::vector<int32_t> lstm_weights(const litecast::Node& n, const Rnn& r, const Cell& c) {
-  const int64_t H = r.hidden, P = r.out, I = c.input;
+  const int64_t H = r.hidden, P = r.out;
   std::vector<int32_t> w;
-  for (int64_t g = 0; g < 4; ++g) w.push_back(n.const_f32({H, I}, rows_of(c.w_ih, I, g * H, H)));
-  for (int64_t g = 0; g < 4; ++g) w.push_back(n.const_f32({H, P}, rows_of(c.w_hh, P, g * H, H)));
+  for (int64_t g = 0; g < 4; ++g) w.push_back(weight_rows(n, r, c, 0, g * H, H));
+  for (int64_t g = 0; g < 4; ++g) w.push_back(weight_rows(n, r, c, 1, g * H, H));
   for (int k = 0; k < 3; ++k) w.push_back(-1);
   for (int64_t g = 0; g < 4; ++g) {
     std::vector<float> b(static_cast<size_t>(H), 0.0f);
@@ -86,17 +92,18 @@ std::vector<int32_t> lstm_weights(const litecast::Node& n, const Rnn& r, const C
 int32_t unidirectional_lstm(const litecast::Node& n, const Rnn& r, const Cell& c, int32_t x) {
   std::vector<int32_t> in{x};
   for (int32_t w : lstm_weights(n, r, c)) in.push_back(w);
-  in.push_back(state(n, r.batch, r.out));        // 18 output state
-  in.push_back(state(n, r.batch, r.hidden));     // 19 cell state
-  for (int k = 0; k < 4; ++k) in.push_back(-1);  // 20-23 layer norm coefficients
+  in.push_back(state(n, r.batch, r.out, state_name(r, c, "h")));     // 18 output state
+  in.push_back(state(n, r.batch, r.hidden, state_name(r, c, "c")));  // 19 cell state
+  for (int k = 0; k < 4; ++k) in.push_back(-1);                      // 20-23 layer norm coefficients
   std::vector<int64_t> s = n.tensor_info(x).shape;
   s[2] = r.out;
   int32_t y = n.add_tensor(LC_FLOAT32, s);
-  n.op(LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, in, {y})
-      .set("fused_activation_function", "TANH")
-      .set("cell_clip", 0.0)
-      .set("proj_clip", 0.0)
-      .set("time_major", !r.batch_first);
+  litecast::Op op = n.op(LC_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, in, {y})
+                        .set("fused_activation_function", "TANH")
+                        .set("cell_clip", 0.0)
+                        .set("proj_clip", 0.0)
+                        .set("time_major", !r.batch_first);
+  hybrid_inputs(r, op);
   return y;
 }
 
@@ -118,22 +125,23 @@ int32_t bidirectional_lstm(const litecast::Node& n, const Rnn& r, const Cell& fw
     return swap_time_batch(n, bidirectional_lstm(n, tm, fw, bw, swap_time_batch(n, x)));
   }
   std::vector<int32_t> in{x};
-  for (int32_t w : lstm_weights(n, r, fw)) in.push_back(w);  // 1-17
-  for (int32_t w : lstm_weights(n, r, bw)) in.push_back(w);  // 18-34
-  in.push_back(state(n, r.batch, r.out));                    // 35 fw output state
-  in.push_back(state(n, r.batch, r.hidden));                 // 36 fw cell state
-  in.push_back(state(n, r.batch, r.out));                    // 37 bw output state
-  in.push_back(state(n, r.batch, r.hidden));                 // 38 bw cell state
-  for (int k = 39; k < 48; ++k) in.push_back(-1);            // auxiliary input and its weights
+  for (int32_t w : lstm_weights(n, r, fw)) in.push_back(w);           // 1-17
+  for (int32_t w : lstm_weights(n, r, bw)) in.push_back(w);           // 18-34
+  in.push_back(state(n, r.batch, r.out, state_name(r, fw, "h")));     // 35 fw output state
+  in.push_back(state(n, r.batch, r.hidden, state_name(r, fw, "c")));  // 36 fw cell state
+  in.push_back(state(n, r.batch, r.out, state_name(r, bw, "h")));     // 37 bw output state
+  in.push_back(state(n, r.batch, r.hidden, state_name(r, bw, "c")));  // 38 bw cell state
+  for (int k = 39; k < 48; ++k) in.push_back(-1);                     // auxiliary input and its weights
   std::vector<int64_t> s = n.tensor_info(x).shape;
   s[2] = 2 * r.out;
   int32_t y = n.add_tensor(LC_FLOAT32, s);
-  n.op(LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, in, {y})
-      .set("fused_activation_function", "TANH")
-      .set("cell_clip", 0.0)
-      .set("proj_clip", 0.0)
-      .set("merge_outputs", true)
-      .set("time_major", !r.batch_first);
+  litecast::Op op = n.op(LC_OP_BIDIRECTIONAL_SEQUENCE_LSTM, in, {y})
+                        .set("fused_activation_function", "TANH")
+                        .set("cell_clip", 0.0)
+                        .set("proj_clip", 0.0)
+                        .set("merge_outputs", true)
+                        .set("time_major", !r.batch_first);
+  hybrid_inputs(r, op);
   return y;
 }
 
@@ -146,7 +154,7 @@ int32_t unidirectional_rnn(const litecast::Node& n, const Rnn& r, const Cell& c,
   std::vector<int64_t> s = n.tensor_info(x).shape;
   s[2] = H;
   int32_t y = n.add_tensor(LC_FLOAT32, s);
-  n.op(LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, {x, w, u, bias, state(n, r.batch, H)}, {y})
+  n.op(LC_OP_UNIDIRECTIONAL_SEQUENCE_RNN, {x, w, u, bias, state(n, r.batch, H, state_name(r, c, "h"))}, {y})
       .set("time_major", !r.batch_first)
       .set("fused_activation_function", r.kind == "rnn_relu" ? "RELU" : "TANH");
   return y;

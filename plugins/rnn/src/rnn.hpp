@@ -24,6 +24,12 @@ constexpr int32_t kUnrolledPriority = 90;
 struct Cell {
   std::vector<float> w_ih, w_hh, b_ih, b_hh, w_hr;  // PyTorch's layouts; biases empty without bias
   int64_t input = 0;                                // features in (I for layer 0)
+  int64_t layer = 0, dir = 0;                       // where it sits (dir 1: backward)
+  // aten::quantized_lstm/gru (quantize_dynamic): PyTorch's int8 weights, one scale each (zero
+  // point 0), which the TFLite ops keep; w_ih/w_hh then hold their dequantized values. Empty
+  // when PyTorch's weights are per-channel or asymmetric: weight_rows requantizes those.
+  std::vector<int8_t> q_ih, q_hh;
+  float scale_ih = 0.0f, scale_hh = 0.0f;
 };
 
 struct Rnn {
@@ -31,12 +37,22 @@ struct Rnn {
   int gates = 1;                                                            // 4, 3, 1
   int64_t layers = 1, dirs = 1, batch = 1, steps = 1, hidden = 1, out = 1;  // out: proj_size or hidden
   bool batch_first = false, has_bias = true;
+  bool quantized = false;   // aten::quantized_*: int8 weights in hybrid TFLite kernels
+  std::string module;       // PyTorch module path ("encoder.lstm"), else the op's kind
   std::vector<Cell> cells;  // [layer * dirs + dir]
   // Initial states: true when hx (h0; for lstm also c0) is a constant of zeros, which is what
   // torch traces when forward() is called without states.
   bool zero_h0 = true, zero_c0 = true;
   const Cell& cell(int64_t layer, int64_t dir) const { return cells[static_cast<size_t>(layer * dirs + dir)]; }
 };
+
+// Rows [first, first + rows) of a cell's input (which = 0) or recurrent (which = 1) weights as
+// a constant: float32, or for a quantized cell int8 with one scale (PyTorch's own, or
+// max|w| / 127 of those rows when PyTorch's weights need requantizing).
+int32_t weight_rows(const litecast::Node& n, const Rnn& r, const Cell& c, int which, int64_t first, int64_t rows);
+
+// The name of a state tensor of cell `c`: "<module>/layer<l>/<fw|bw>/<what>" (what: h, c).
+std::string state_name(const Rnn& r, const Cell& c, const char* what);
 
 // Reads the node; declines packed sequences, unbatched input, training mode, non-float.
 Rnn read_rnn(const litecast::Node& n);

@@ -35,16 +35,18 @@ struct Emitter {
     std::vector<int32_t> per_gate_w, per_gate_b;  // separated
     int32_t all_w = -1, all_b = -1;               // combined
   };
-  Weights weights(const std::vector<float>& w, int64_t cols, const std::vector<float>& b) const {
+  // `which` 0: the cell's input weights, 1: its recurrent ones (int8 for a quantized cell: the
+  // FULLY_CONNECTED ops are then hybrid).
+  Weights weights(const Cell& c, int which, const std::vector<float>& b) const {
     Weights out;
     const int64_t G = r.gates, H = r.hidden;
     if (separated) {
       for (int64_t g = 0; g < G; ++g) {
-        out.per_gate_w.push_back(n.const_f32({H, cols}, rows_of(w, cols, g * H, H)));
+        out.per_gate_w.push_back(weight_rows(n, r, c, which, g * H, H));
         out.per_gate_b.push_back(b.empty() ? -1 : n.const_f32({H}, rows_of(b, 1, g * H, H)));
       }
     } else {
-      out.all_w = n.const_f32({G * H, cols}, w);
+      out.all_w = weight_rows(n, r, c, which, 0, G * H);
       out.all_b = b.empty() ? -1 : n.const_f32({G * H}, b);
     }
     return out;
@@ -78,7 +80,7 @@ struct Emitter {
       else
         for (size_t k = 0; k < b_in.size(); ++k) b_in[k] += c.b_hh[k];
     }
-    Weights wi = weights(c.w_ih, c.input, b_in), wh = weights(c.w_hh, r.out, b_rec);
+    Weights wi = weights(c, 0, b_in), wh = weights(c, 1, b_rec);
     // GRU with a zero state: the recurrent terms are just b_hh.
     std::vector<int32_t> rec_bias;
     if (r.kind == "gru" && !b_rec.empty())

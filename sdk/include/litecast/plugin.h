@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define LC_ABI_MAJOR 1
-#define LC_ABI_MINOR 2
+#define LC_ABI_MINOR 3
 
 #if defined(_WIN32)
 #define LC_EXPORT __declspec(dllexport)
@@ -313,6 +313,20 @@ struct lc_host_api {
   /* How many nodes of the graph (or the graph's return) read node output i; 0 when the
      model never uses it. [host-thread] [during-convert] */
   int32_t (*output_num_uses)(lc_ctx_t* ctx, int32_t i, int32_t* count);
+
+  /* ---- ABI 1.3 ---- */
+  /* Item `item` of input i, a constant list of recurrent-cell parameter objects (the
+     CellParamsBase[] of aten::quantized_lstm and aten::quantized_gru, one object per layer and
+     direction), unpacked into *out (the caller sets out->struct_size) as LC_PACKED_LINEAR:
+     `which` 0 gives the input-to-hidden weight [G*H, I] with b_ih, 1 the hidden-to-hidden
+     weight [G*H, H] with b_hh. Only int8 dynamic quantization ("quantized_dynamic" cells);
+     LC_ERROR, with the reason, for other cells (float16 ones, say). Count the items with
+     input_list_size. [host-thread] [during-convert] */
+  int32_t (*input_packed_cell)(lc_ctx_t* ctx, int32_t i, int32_t item, int32_t which, lc_packed_params_t* out);
+  /* The PyTorch module path of the node being translated ("encoder.lstm"), from the module
+     instances inlined into the graph (traced or scripted); "" when it has none. Owned by the
+     host, valid during the callback. [host-thread] [during-convert] */
+  const char* (*node_module)(lc_ctx_t* ctx);
 };
 
 /* ---- the plugin descriptor --------------------------------------------------------------- */

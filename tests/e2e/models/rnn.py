@@ -67,6 +67,11 @@ SEPARATED = {"convert_args": ["--unroll-rnn", "--separated-rnn-gate-calc"]}
 MAP_BILSTM = {"convert_args": ["--map-bilstm-to-lstm"]}
 
 
+def dynamic_range(op, *args):
+    """--dynamic-range options: `op` must come out hybrid; tolerance 2e-2 (see below)."""
+    return {"convert_args": ["--dynamic-range", *args], "rel_tol": 2e-2, "hybrid_ops": [op]}
+
+
 def states(n, units=H, batch=2):
     return [(n, batch, units)] * 2
 
@@ -116,10 +121,20 @@ FIXTURES = {
     # --dynamic-range: int8 weights in the hybrid LSTM kernel. Tolerance 2e-2, the weight
     # quantization bound of test_weight_quantization.py (weights to 1/127 of their range, inputs
     # rows to 1/255 of theirs in the hybrid kernel); a wrong scale is off by >> 1.
+    # "hybrid_ops": those ops must come out with int8 weights (else the test could pass on float).
     "lstm_dynamic_range": (lambda: Seq(nn.LSTM(I, 64, 2, batch_first=True)), [SEQ_BF],
-                           {"convert_args": ["--dynamic-range"], "rel_tol": 2e-2}),
+                           dynamic_range("UNIDIRECTIONAL_SEQUENCE_LSTM")),
     "lstm_dynamic_range_bidir_proj": (seq(nn.LSTM, bidirectional=True, proj_size=6), [SEQ],
-                                      {"convert_args": ["--dynamic-range", "--map-bilstm-to-lstm"], "rel_tol": 2e-2}),
+                                      dynamic_range("UNIDIRECTIONAL_SEQUENCE_LSTM", "--map-bilstm-to-lstm")),
+    # BIDIRECTIONAL_SEQUENCE_LSTM and UNIDIRECTIONAL_SEQUENCE_RNN hybrid
+    "lstm_dynamic_range_bidir": (seq(nn.LSTM, num_layers=2, bidirectional=True), [SEQ],
+                                 dynamic_range("BIDIRECTIONAL_SEQUENCE_LSTM")),
+    "lstm_dynamic_range_bidir_bf_proj": (seq(nn.LSTM, bidirectional=True, batch_first=True, proj_size=6), [SEQ_BF],
+                                         dynamic_range("BIDIRECTIONAL_SEQUENCE_LSTM")),
+    "rnn_dynamic_range": (seq(nn.RNN, num_layers=2, batch_first=True), [SEQ_BF],
+                          dynamic_range("UNIDIRECTIONAL_SEQUENCE_RNN")),
+    "rnn_relu_dynamic_range_bidir": (seq(nn.RNN, nonlinearity="relu", bidirectional=True), [SEQ],
+                                     dynamic_range("UNIDIRECTIONAL_SEQUENCE_RNN")),
     # embedding + LSTM with int64 tokens
     "lstm_tagger": (Tagger, [{"shape": [2, 7], "dtype": "int64", "high": 50}]),
 }
