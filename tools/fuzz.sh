@@ -9,13 +9,16 @@
 #                                       executions, whichever ends first; exit 1 on any finding
 #
 # The short run is what `ctest -R fuzz` does when the fuzz build is enabled (LITECAST_FUZZ=ON); a
-# long run is e.g. `tools/fuzz.sh run 3600`. New inputs found go to build-fuzz/corpus/<target>;
+# long run is e.g. `LITECAST_FUZZ_SEED=0 tools/fuzz.sh run 3600`. New inputs found go to build-fuzz/corpus/<target>;
 # crashes to build-fuzz/crash-*. tools/setup.sh installs clang when it is missing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out="$here/build-fuzz"
 mode=${1:-run}
 seconds=${2:-20}
+# The same random sequence every run (CI must not fail on what another machine happened to try):
+# LITECAST_FUZZ_SEED=0 asks libFuzzer for a random seed, which long runs want.
+seed=${LITECAST_FUZZ_SEED:-1}
 runs=${3:--1}
 
 command -v clang++ >/dev/null || bash "$here/tools/setup.sh"  # installs clang
@@ -60,7 +63,7 @@ for t in tflite_reader prune_config quantize_config; do
   dict=()
   echo "fuzz: $t for ${seconds} s" >&2
   (cd "$out" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    "./${t}_fuzz" -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    "./${t}_fuzz" -seed="$seed" -max_total_time="$seconds" -runs="$runs" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 "${dict[@]}" "$corpus" "$here/tests/fuzz/seeds/$t") || status=1
 done
 exit $status

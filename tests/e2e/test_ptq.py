@@ -36,7 +36,8 @@ TMP = tempfile.mkdtemp(prefix="litecast-ptq-")
 atexit.register(shutil.rmtree, TMP, ignore_errors=True)
 FASHION = "/usr/share/datasets/fashion-mnist/"
 ALGORITHMS = ("minmax", "percentile", "l2", "kl")
-ACCURACY_BOUND = 0.005  # 0.5 percentage point
+ACCURACY_BOUND = 0.005  # 0.5 percentage point either way: more than that above float is suspect too
+LOSS_BOUND = 0.001  # int8 may lose at most 0.1 point against float (one image of a small test set)
 AGREEMENT = 0.98
 torch.set_num_threads(1)
 
@@ -156,7 +157,7 @@ def test_real_data_accuracy():
         acc = float((pred == s["yte"]).mean())
         agree = float((pred == s["probs"].argmax(1)).mean())
         rows.append((alg, acc, agree, summary["messages"]))
-        if abs(acc - float_acc) > ACCURACY_BOUND:
+        if abs(acc - float_acc) > ACCURACY_BOUND or acc < float_acc - max(LOSS_BOUND, 1.0 / len(s["yte"])):
             failures.append(f"{alg}: int8 accuracy {acc:.4f} vs float {float_acc:.4f}")
         if agree < AGREEMENT:
             failures.append(f"{alg}: only {agree:.4f} of the predictions agree with float")

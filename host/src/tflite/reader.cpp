@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <type_traits>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -28,8 +29,15 @@ constexpr uint64_t kMaxElements = uint64_t{1} << 40;
 
 template <class T, class V>
 std::vector<T> to_vector(const V* v) {
+  // Byte copies: the verifier checks a vector's length field for alignment, not its elements,
+  // so an int64 or float vector in a crafted file may sit at any address (fuzzer finding).
+  static_assert(sizeof(typename V::return_type) == sizeof(T) && std::is_arithmetic_v<T>);
+  static_assert(FLATBUFFERS_LITTLEENDIAN || sizeof(T) == 1, "little-endian hosts only");
   std::vector<T> out;
-  if (v) out.assign(v->begin(), v->end());
+  if (v && v->size()) {
+    out.resize(v->size());
+    std::memcpy(out.data(), v->Data(), v->size() * sizeof(T));
+  }
   return out;
 }
 
