@@ -27,7 +27,11 @@ if [ "$tests" = quick ]; then
   flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
          -I"$here/sdk/include" -I"$here/host/src" -I"$gen" -I"$gen/include")
   objs=()
-  for src in host/src/tflite/reader.cpp host/src/tflite/writer.cpp host/src/tflite/options_schema.cpp              host/src/tflite/op_version.cpp host/src/prune/config.cpp host/src/util/output_file.cpp              tests/unit/tflite_io_test.cpp tests/unit/op_version_test.cpp tests/unit/prune_config_test.cpp; do
+  for src in host/src/tflite/reader.cpp host/src/tflite/writer.cpp host/src/tflite/options_schema.cpp \
+             host/src/tflite/op_version.cpp host/src/prune/config.cpp host/src/quantize/config.cpp \
+             host/src/util/output_file.cpp host/src/util/yaml_checks.cpp \
+             tests/unit/tflite_io_test.cpp tests/unit/op_version_test.cpp tests/unit/prune_config_test.cpp \
+             tests/unit/quantize_config_test.cpp; do
     obj="$q/obj/$(echo "$src" | tr '/' '_').o"
     if [ ! -f "$obj" ] || [ "$here/$src" -nt "$obj" ]; then clang++ "${flags[@]}" -c "$here/$src" -o "$obj"; fi
     objs+=("$obj")

@@ -273,9 +273,13 @@ class SdkTest:
                  "--report", rep, "-q", "--plugin-dir", self.example_build])
             with open(rep) as f:
                 ranges[alg] = {l["tensor"]: l["range"] for l in json.load(f)["layers"]}
+        # The report gives each tensor's int8 grid, [(-128 - zp) s, (127 - zp) s]: a symmetric range
+        # [-a, a] has its zero point at 0 (or -1, by rounding) and a = 127.5 s = minmax's largest
+        # magnitude (within one of minmax's steps).
         for t, (lo, hi) in ranges["symmetric_max"].items():
             mlo, mhi = ranges["minmax"][t]
-            if lo != -hi or abs(hi - max(-mlo, mhi)) > 1e-6 * max(1.0, hi):
+            step, mstep = (hi - lo) / 255, (mhi - mlo) / 255
+            if abs(lo + hi) > step * 1.001 or abs(127.5 * step - max(-mlo, mhi)) > mstep * 1.001:
                 raise Failure(f"{t}: symmetric_max range [{lo}, {hi}], minmax's [{mlo}, {mhi}]")
         model = torch.jit.load(path)
         x = torch.randn(4, 3, 8, 8)
