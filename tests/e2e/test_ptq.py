@@ -28,6 +28,7 @@ import torch
 import torch.nn as nn
 
 import oracle
+import ptq_util
 import runner
 
 CLI = sys.argv[1]
@@ -47,11 +48,7 @@ def tmp(name):
 
 
 def quantize(model, out, data, *args, check=True):
-    cmd = [CLI, "quantize", model, "-o", out, "--calibration-data", data, "--json", *args]
-    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
-    if check and r.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed: {r.stderr.strip()}")
-    return r
+    return ptq_util.run_quantize(CLI, model, out, data, *args, check=check)
 
 
 def load_data():
@@ -394,9 +391,7 @@ def intermediates(path, xs):
     return {k: np.stack(v) for k, v in out.items() if v}, {t["name"]: t for t in details}
 
 
-def sqnr_db(ref, got):
-    err = float(np.sum((ref.astype(np.float64) - got) ** 2))
-    return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / err)
+sqnr_db = ptq_util.sqnr_db
 
 
 def test_report_against_litert():

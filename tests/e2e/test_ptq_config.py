@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 
 import oracle
+import ptq_util
 import runner
 
 CLI = sys.argv[1]
@@ -83,19 +84,13 @@ def model():
 
 def quantize(out, *args, check=True):
     s = model()
-    cmd = [CLI, "quantize", s["pt"], "-o", out, "--calibration-data", s["cal"], "--json", *args]
-    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
-    if check and r.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed: {r.stderr.strip()}")
-    return r
+    return ptq_util.run_quantize(CLI, s["pt"], out, s["cal"], *args, check=check)
 
 
 def sqnr(path):
     """The .tflite's output in LiteRT against float PyTorch over the test inputs, in dB."""
     s = model()
-    got = np.concatenate([oracle.run_litert(path, [s["x"][i:i + 1]])[0] for i in range(len(s["x"]))])
-    want = s["want"]
-    return float(10 * np.log10((want ** 2).sum() / ((want - got) ** 2).sum()))
+    return ptq_util.litert_sqnr(path, s["x"], s["want"])
 
 
 def read(path):
