@@ -280,6 +280,18 @@ def test_quantize():
         assert "\n" not in str(e) and not os.path.exists(path("nan.tflite")), str(e)
     else:
         raise AssertionError("NaN calibration data was accepted")
+    # Images: PNG files of 24x24 resized to 16x16 and normalized; the same as the tensors they make.
+    from PIL import Image
+    os.makedirs(path("png"), exist_ok=True)
+    pixels = (calibration[:8].permute(0, 2, 3, 1) * 255).round().to(torch.uint8).numpy()
+    for i, p in enumerate(pixels):
+        Image.fromarray(p).resize((24, 24), Image.NEAREST).save(path(f"png/{i}.png"))
+    r = litecast.quantize(m, path("png"), path("q_png.tflite"), image_size=(16, 16), image_mean=[0.5, 0.5, 0.5],
+                          image_std=0.25, dummy_input=calibration[:1], report=path("q_png.html"),
+                          write_config=path("q_png.yaml"))
+    assert r["samples"] == 8, r
+    with open(path("q_png.html")) as f:
+        assert f.read().startswith("<!DOCTYPE html>")
 
 
 if __name__ == "__main__":
