@@ -240,9 +240,11 @@ Model read_tflite(const uint8_t* bytes, size_t size, const std::string& what, co
         if (md->buffer() >= m.buffers.size())
           throw Error(fmt::format("{}: metadata '{}': 'buffer' is {}, the model has {} buffers", what,
                                   md->name()->str(), md->buffer(), m.buffers.size()));
-        const tfl::Buffer* b = fm->buffers()->Get(md->buffer());
+        // m.buffers always has the empty buffer 0, the file may have no buffer table at all.
+        const tfl::Buffer* b =
+            fm->buffers() && md->buffer() < fm->buffers()->size() ? fm->buffers()->Get(md->buffer()) : nullptr;
         std::vector<uint8_t> bytes_of;
-        if (b->data()) bytes_of.assign(b->data()->begin(), b->data()->end());
+        if (b && b->data()) bytes_of.assign(b->data()->begin(), b->data()->end());
         m.metadata.emplace_back(md->name()->str(), std::move(bytes_of));
       }
   return m;
