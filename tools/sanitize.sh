@@ -7,6 +7,11 @@
 #   tools/sanitize.sh                   build, then run the unit tests
 #   tools/sanitize.sh 'unit|e2e_inspect|e2e_cli_errors'   build, then run these ctest entries
 #
+# Left out of any selection, as they cannot run under it: python_* (the instrumented extension
+# inside an uninstrumented Python), sdk (its probe is an uninstrumented program linking the
+# instrumented library: "ASan runtime does not come first"), e2e_large_model (2.25 GiB under
+# ASan), fuzz_short and sanitize_quick (their own clang builds). `tools/sanitize.sh .` runs all
+# the others: 145 entries, about 35 minutes on 2 cores after a build of about an hour.
 # Leak checking is off: LibTorch keeps process-lifetime allocations (operator registries) that
 # LeakSanitizer reports at exit. Any other report fails the run (halt_on_error).
 #   tools/sanitize.sh quick             minutes, not an hour: the unit tests of the pieces that do
@@ -66,4 +71,4 @@ echo "sanitize: built in $(( $(date +%s) - start )) s"
 cd "$out"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest -R "$tests" --output-on-failure
+ctest -R "$tests" -E "python_|^sdk$|large_model|fuzz_short|sanitize_quick" --output-on-failure -j"$(nproc)"
