@@ -345,36 +345,34 @@ void check(caffe2::serialize::PyTorchStreamReader& reader, const std::string& wh
 
 }  // namespace
 
-void check_archive_records(const std::string& path) {
-  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
-  try {
-    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
-  } catch (const std::exception&) {
-    return;  // not an archive LibTorch reads: its own load says so
-  }
-  try {
-    check(*reader, path);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception&) {
-    return;
-  }
-}
+namespace {
 
-void check_archive_records(const char* data, size_t size, const std::string& what) {
+// Opens the archive with `open` and checks it; archives LibTorch cannot open, or that fail in
+// its reader, are left to LibTorch's own load.
+template <typename Open>
+void check_opened(Open open, const std::string& what) {
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
   try {
-    reader = std::make_unique<caffe2::serialize::PyTorchStreamReader>(std::make_shared<MemoryAdapter>(data, size));
-  } catch (const std::exception&) {
-    return;
-  }
-  try {
+    reader = open();
     check(*reader, what);
   } catch (const Error&) {
     throw;
   } catch (const std::exception&) {
-    return;
   }
+}
+
+}  // namespace
+
+void check_archive_records(const std::string& path) {
+  check_opened([&] { return std::make_unique<caffe2::serialize::PyTorchStreamReader>(path); }, path);
+}
+
+void check_archive_records(const char* data, size_t size, const std::string& what) {
+  check_opened(
+      [&] {
+        return std::make_unique<caffe2::serialize::PyTorchStreamReader>(std::make_shared<MemoryAdapter>(data, size));
+      },
+      what);
 }
 
 }  // namespace litecast::graph
