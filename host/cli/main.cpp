@@ -137,7 +137,18 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   try {
-    return it->second.run(std::vector<std::string>(args.begin() + 1, args.end()));
+    const int rc = it->second.run(std::vector<std::string>(args.begin() + 1, args.end()));
+#if !defined(__SANITIZE_ADDRESS__)
+    // Done and every output renamed into place: the process ends without running LibTorch's
+    // and the plugins' teardown, which the kernel does faster by dropping the address space
+    // (resnet50: 70 ms of a 0.6 s conversion). Sanitizer builds end normally, for leak checks.
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    std::_Exit(rc);
+#else
+    return rc;
+#endif
   } catch (const litecast::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
   } catch (const std::bad_alloc&) {

@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace litecast {
 namespace {
@@ -71,7 +73,7 @@ TEST(TfliteIo, LargeModelLayoutRoundTrips) {
     EXPECT_EQ(r.buffer_bytes[i], m.buffers[i].size()) << "buffer " << i;
   }
   // Each buffer's data lies after the flatbuffer, 16-byte aligned: find the weights there.
-  const std::vector<uint8_t>& w = m.buffers[1];
+  const Bytes& w = m.buffers[1];
   auto at = std::search(bytes.begin(), bytes.end(), w.begin(), w.end());
   ASSERT_NE(at, bytes.end());
   EXPECT_EQ((at - bytes.begin()) % 16, 0);
@@ -100,6 +102,81 @@ TEST(TfliteIo, WritingAGivenUpModelFreesItsBuffers) {
   write_tflite_file(std::move(m), path, WriteOptions{});
   Model r = read_tflite_file(path);
   EXPECT_EQ(r.buffers, read_tflite(expected).buffers);
+  std::remove(path.c_str());
+}
+
+TEST(Bytes, ViewsShareTheirOwnerAndCopyOnlyWhenChanged) {
+  auto owner = std::make_shared<std::vector<uint8_t>>(std::vector<uint8_t>{1, 2, 3, 4});
+  Bytes v = Bytes::view(owner->data() + 1, 2, owner);
+  EXPECT_TRUE(v.is_view());
+  EXPECT_EQ(v.data(), owner->data() + 1);  // no copy
+  EXPECT_EQ(v, (std::vector<uint8_t>{2, 3}));
+  Bytes shared = v;  // copies of a view share the owner
+  EXPECT_EQ(shared.data(), v.data());
+  EXPECT_EQ(owner.use_count(), 3);
+  shared.vec().push_back(9);  // a change copies first and leaves the owner alone
+  EXPECT_FALSE(shared.is_view());
+  EXPECT_EQ(shared, (std::vector<uint8_t>{2, 3, 9}));
+  EXPECT_EQ(*owner, (std::vector<uint8_t>{1, 2, 3, 4}));
+  EXPECT_EQ(owner.use_count(), 2);
+  v.clear();  // releases the owner
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(owner.use_count(), 1);
+  Bytes owned = std::vector<uint8_t>{5, 6};
+  EXPECT_FALSE(owned.is_view());
+  EXPECT_EQ(owned, Bytes({5, 6}));
+  EXPECT_FALSE(owned == Bytes({5, 7}));
+}
+
+// A model whose buffers are large enough for the file writer's direct, staged path (16 MiB and
+// more, several stages in flight, a last block cut back to the exact size), one of them a view.
+Model big_model(std::shared_ptr<std::vector<uint8_t>>& owner) {
+  Model m = small_model();
+  std::vector<uint8_t> big(size_t{21} << 20 | 12345);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i * 2654435761u >> 24);
+  m.buffers.push_back(std::move(big));
+  m.tensors.push_back({"big", LC_UINT8, {static_cast<int32_t>(m.buffers.back().size())}, 4, {}, false});
+  owner = std::make_shared<std::vector<uint8_t>>(size_t{3} << 20 | 7);
+  for (size_t i = 0; i < owner->size(); ++i) (*owner)[i] = static_cast<uint8_t>(i % 251);
+  m.buffers.push_back(Bytes::view(owner->data(), owner->size(), owner));
+  m.tensors.push_back({"viewed", LC_UINT8, {static_cast<int32_t>(owner->size())}, 5, {}, false});
+  return m;
+}
+
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::vector<uint8_t> out;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return out;
+  uint8_t chunk[1 << 16];
+  size_t n = 0;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) out.insert(out.end(), chunk, chunk + n);
+  std::fclose(f);
+  return out;
+}
+
+TEST(TfliteIo, FileWritesEqualTheSerialisedBytesDirectOrBuffered) {
+  std::shared_ptr<std::vector<uint8_t>> owner;
+  const Model m = big_model(owner);
+  const std::vector<uint8_t> expected = write_tflite(m);
+  ASSERT_GT(expected.size(), size_t{24} << 20);
+  ASSERT_NE(expected.size() % 4096, 0u);
+  const std::string path = ::testing::TempDir() + "litecast_big_write.tflite";
+  for (const char* direct : {"1", "0"}) {
+    ::setenv("LITECAST_DIRECT_WRITE", direct, 1);
+    write_tflite_file(m, path);
+    EXPECT_EQ(file_bytes(path), expected) << "LITECAST_DIRECT_WRITE=" << direct;
+    WriteOptions external;
+    external.layout = WriteOptions::Layout::external_data;
+    write_tflite_file(m, path, external);
+    EXPECT_EQ(file_bytes(path), write_tflite(m, external)) << "large-model layout, LITECAST_DIRECT_WRITE=" << direct;
+  }
+  ::unsetenv("LITECAST_DIRECT_WRITE");
+  // A model given up to the writer lets go of its views as it writes them.
+  Model given = m;
+  EXPECT_EQ(owner.use_count(), 3);
+  write_tflite_file(std::move(given), path, WriteOptions{});
+  EXPECT_EQ(owner.use_count(), 2);
+  EXPECT_EQ(file_bytes(path), expected);
   std::remove(path.c_str());
 }
 

@@ -328,7 +328,19 @@ int32_t add_tensor(lc_ctx_t* ctx, const lc_tensor_desc_t* d, int32_t* tensor) {
     std::string name = d->name ? d->name
                                : fmt::format("{}/{}", c.node->outputs().empty() ? c.kind : c.node->output(0)->debugName(),
                                              c.tr.model().tensors.size() - c.first_new_tensor);
-    *tensor = c.tr.add_tensor(name, d->dtype, shape, d->data, d->data ? d->data_size : 0, d->quant ? &q : nullptr);
+    // Data inside a tensor this call handed out (input_data) is viewed, not copied: a plugin
+    // that passes a constant's bytes on, whole or a slice, costs no copy.
+    std::shared_ptr<const void> owner;
+    if (d->data)
+      for (const at::Tensor& t : c.tensors) {
+        const auto from = reinterpret_cast<uintptr_t>(t.data_ptr()), p = reinterpret_cast<uintptr_t>(d->data);
+        if (t.is_cpu() && p >= from && d->data_size <= t.nbytes() && p - from <= t.nbytes() - d->data_size) {
+          owner = std::make_shared<const at::Tensor>(t);
+          break;
+        }
+      }
+    *tensor = c.tr.add_tensor(name, d->dtype, shape, d->data, d->data ? d->data_size : 0, d->quant ? &q : nullptr,
+                              std::move(owner));
     return LC_OK;
   });
 }

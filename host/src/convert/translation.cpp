@@ -42,7 +42,8 @@ Translation::Translation(const graph::ImportedGraph& g, graph::ValueRecords& rec
     : graph_(g), records_(records), plugins_(plugins), options_(options) {}
 
 int32_t Translation::add_tensor(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
-                                const void* data, size_t size, const Quantization* quant) {
+                                const void* data, size_t size, const Quantization* quant,
+                                std::shared_ptr<const void> owner) {
   Tensor t;
   t.name = name;
   t.type = type;
@@ -59,7 +60,10 @@ int32_t Translation::add_tensor(const std::string& name, int32_t type, const std
       throw Error(fmt::format("tensor '{}': {} bytes of data for {} elements of {}", name, size, count,
                               tensor_type_name(type)));
     const auto* bytes = static_cast<const uint8_t*>(data);
-    model_.buffers.emplace_back(bytes, bytes + size);
+    if (owner)
+      model_.buffers.push_back(Bytes::view(bytes, size, std::move(owner)));
+    else
+      model_.buffers.emplace_back(bytes, bytes + size);
     t.buffer = static_cast<uint32_t>(model_.buffers.size() - 1);
   }
   if (quant) t.quant = *quant;
@@ -125,7 +129,9 @@ int32_t Translation::constant_tensor(const torch::jit::Value* v, const at::Tenso
     t = t.to(at::kInt);
   }
   int32_t type = tflite_type(value.scalar_type());
-  return add_tensor(v->debugName(), type, t.sizes().vec(), t.data_ptr(), t.nbytes(), q.empty() ? nullptr : &q);
+  // The weights stay in LibTorch's storage: the buffer views it.
+  return add_tensor(v->debugName(), type, t.sizes().vec(), t.data_ptr(), t.nbytes(), q.empty() ? nullptr : &q,
+                    std::make_shared<const at::Tensor>(t));
 }
 
 int32_t Translation::tensor_of(internal::TranslationCall& call, const torch::jit::Value* v, int32_t item) {

@@ -76,8 +76,10 @@ class Translation {
   }
   // The TFLite tensor of a value (a list item when item >= 0); constants are materialised.
   int32_t tensor_of(internal::TranslationCall& call, const torch::jit::Value* v, int32_t item);
+  // With `owner`, the data is not copied: the tensor's buffer views it and keeps `owner` alive.
   int32_t add_tensor(const std::string& name, int32_t type, const std::vector<int64_t>& shape,
-                     const void* data = nullptr, size_t size = 0, const Quantization* quant = nullptr);
+                     const void* data = nullptr, size_t size = 0, const Quantization* quant = nullptr,
+                     std::shared_ptr<const void> owner = nullptr);
 
  private:
   void bind_inputs();

@@ -1,6 +1,7 @@
 #include "graph/torchscript_import.hpp"
 
 #include "graph/archive_check.hpp"
+#include "graph/mapped_load.hpp"
 #include "graph/torch_message.hpp"
 #include "graph/torchvision_ops.hpp"
 #include "graph/view_writes.hpp"
@@ -93,7 +94,7 @@ torch::jit::Module load_module(const std::string& path) {
     at::globalContext().setQEngine(at::QEngine::QNNPACK);
   check_archive_records(path);
   auto load = [&] {
-    torch::jit::Module m = torch::jit::load(path);
+    torch::jit::Module m = load_mapped(path);
     m.eval();
     check_storages(m, path);
     return m;

@@ -12,8 +12,7 @@ namespace litecast::passes {
 namespace {
 
 // Row-major transpose of raw elements of `elem` bytes: out.shape[i] = in.shape[p[i]].
-std::vector<uint8_t> transpose_bytes(const std::vector<uint8_t>& in, const std::vector<int32_t>& shape,
-                                     const Perm& p, size_t elem) {
+std::vector<uint8_t> transpose_bytes(const Bytes& in, const std::vector<int32_t>& shape, const Perm& p, size_t elem) {
   const size_t rank = shape.size();
   std::vector<int64_t> in_strides(rank, 1);
   for (size_t d = rank; d-- > 1;) in_strides[d - 1] = in_strides[d] * shape[d];
@@ -24,7 +23,7 @@ std::vector<uint8_t> transpose_bytes(const std::vector<uint8_t>& in, const std::
   for (size_t n = 0; n < count; ++n) {
     int64_t src = 0;
     for (size_t d = 0; d < rank; ++d) src += idx[d] * in_strides[static_cast<size_t>(p[d])];
-    std::memcpy(&out[n * elem], &in[static_cast<size_t>(src) * elem], elem);
+    std::memcpy(&out[n * elem], in.data() + static_cast<size_t>(src) * elem, elem);
     for (size_t d = rank; d-- > 0;) {
       if (++idx[d] < out_shape[d]) break;
       idx[d] = 0;
@@ -50,7 +49,7 @@ PassResult fold_constants(ModelGraph& g) {
     int32_t out = o.outputs[0];
     if (g.is_model_output(out)) continue;
     const Tensor& in = g.tensor(o.inputs[0]);
-    std::vector<uint8_t> data;
+    Bytes data;  // a reshape shares the input's bytes
     switch (o.builtin_code) {
       case LC_OP_TRANSPOSE: {
         Perm p = g.ints(o.inputs.at(1));

@@ -28,7 +28,7 @@ PassResult group_tensors(ModelGraph& g) {
   for (int32_t t = 0; t < static_cast<int32_t>(m.tensors.size()); ++t) {
     const Tensor& a = g.tensor(t);
     if (!g.is_constant(t) || a.is_variable || g.is_model_output(t)) continue;
-    const std::vector<uint8_t>& bytes = m.buffers[a.buffer];
+    const Bytes& bytes = m.buffers[a.buffer];
     std::string_view view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     const size_t h = std::hash<std::string_view>{}(view) ^ (static_cast<size_t>(a.type) * 0x9e3779b97f4a7c15ull);
     std::vector<int32_t>& bucket = by_hash[h];

@@ -97,7 +97,7 @@ bool ModelGraph::release_if_unread(int32_t t) {
   const uint32_t b = m_.tensors[static_cast<size_t>(t)].buffer;
   for (size_t k = 0; k < m_.tensors.size(); ++k)
     if (static_cast<int32_t>(k) != t && m_.tensors[k].buffer == b) return false;
-  std::vector<uint8_t>().swap(m_.buffers[b]);
+  m_.buffers[b].clear();
   return true;
 }
 
@@ -137,7 +137,7 @@ void ModelGraph::compact() {
 
   // Buffers still referenced; buffer 0 stays the empty one.
   std::vector<int32_t> buffer_map(m_.buffers.size(), -1);
-  std::vector<std::vector<uint8_t>> buffers{{}};
+  std::vector<Bytes> buffers(1);
   buffer_map[0] = 0;
   for (Tensor& t : tensors) {
     if (t.buffer == 0) continue;

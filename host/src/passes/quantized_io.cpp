@@ -20,7 +20,7 @@ void retype(ModelGraph& g, int32_t t, int32_t type) {
   for (int64_t& z : x.quant.zero_points) z += shift;
   if (g.is_constant(t)) {
     // Flipping the top bit adds 128 to an int8 value read as uint8 and subtracts it back.
-    std::vector<uint8_t> data = g.model().buffers[x.buffer];
+    std::vector<uint8_t> data = g.model().buffers[x.buffer].to_vector();
     for (uint8_t& b : data) b ^= 0x80;
     g.model().buffers.push_back(std::move(data));
     x.buffer = static_cast<uint32_t>(g.model().buffers.size() - 1);

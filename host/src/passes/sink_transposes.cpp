@@ -89,7 +89,7 @@ int32_t untranspose_constant(ModelGraph& g, int32_t c, const Perm& p) {
   for (size_t n = 0; n < data.size() / elem; ++n) {
     int64_t src = 0;
     for (size_t d = 0; d < idx.size(); ++d) src += idx[d] * strides[static_cast<size_t>(inv[d])];
-    std::memcpy(&out[n * elem], &data[static_cast<size_t>(src) * elem], elem);
+    std::memcpy(&out[n * elem], data.data() + static_cast<size_t>(src) * elem, elem);
     for (size_t d = idx.size(); d-- > 0;) {
       if (++idx[d] < out_shape[d]) break;
       idx[d] = 0;

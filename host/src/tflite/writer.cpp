@@ -10,13 +10,20 @@
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <tuple>
+#include <fcntl.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <tuple>
 
 namespace litecast {
 
@@ -70,12 +77,17 @@ struct External {
   std::vector<uint64_t> offset;  // per buffer; 0 for empty buffers
 };
 
-// Serialises into `fbb`, sized up front so that weights are copied once, not re-grown. With
-// `external`, buffers hold offset/size into the file instead of their data.
-// `spent`, when given, is m.buffers of a model the caller gives up: each buffer is freed once
-// copied, so a model and its serialised form never both hold all the weights.
-void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb, const External* external = nullptr,
-           std::vector<std::vector<uint8_t>>* spent = nullptr) {
+// A buffer's data left unwritten inside the flatbuffer: `from_end` bytes before its end.
+struct Hole {
+  size_t buffer = 0;
+  size_t from_end = 0;
+};
+
+// Serialises into `fbb`, sized up front so that it never re-grows. With `external`, buffers
+// hold offset/size into the file instead of their data. Otherwise each buffer's data is only
+// reserved (never touched, so never paged in) and listed in `holes`: the caller sends the
+// bytes around it from the builder and the data from the Model.
+void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb, const External* external, std::vector<Hole>* holes) {
   check_model(m);
 
   // Operator codes, deduplicated, in order of first use.
@@ -107,8 +119,9 @@ void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb, const External* 
     flatbuffers::Offset<flatbuffers::Vector<uint8_t>> d = 0;
     if (!data.empty() && !external) {
       fbb.ForceVectorAlignment(data.size(), sizeof(uint8_t), 16);
-      d = fbb.CreateVector(data);
-      if (spent) std::vector<uint8_t>().swap((*spent)[i]);
+      uint8_t* at = nullptr;
+      d = fbb.CreateUninitializedVector(data.size(), &at);
+      holes->push_back({i, static_cast<size_t>(fbb.GetBufferPointer() + fbb.GetSize() - at)});
     }
     tfl::BufferBuilder b(fbb);
     if (d.o) b.add_data(d);
@@ -219,17 +232,33 @@ bool use_external(const Model& m, const WriteOptions& options) {
 }
 
 // The serialised model as a flatbuffer followed, in the large-model layout, by each buffer's
-// bytes at 16-byte aligned offsets. `sink(data, size)` receives the pieces in file order, so
-// weights go from the Model to the file without another whole copy.
+// bytes at 16-byte aligned offsets. `sink(data, size)` receives the pieces in file order; the
+// weights go from the Model to the sink directly, never through the builder.
+// `spent`, when given, is m.buffers of a model the caller gives up: each buffer is freed once
+// sent, so a model and its serialised form never both hold all the weights.
 template <class Sink>
-void serialise(const Model& m, const WriteOptions& options, Sink&& sink,
-               std::vector<std::vector<uint8_t>>* spent = nullptr) {
+void serialise(const Model& m, const WriteOptions& options, Sink&& sink, std::vector<Bytes>* spent = nullptr) {
+  auto release = [&](size_t i) {
+    if (spent) (*spent)[i].clear();
+  };
   if (!use_external(m, options)) {
     flatbuffers::FlatBufferBuilder fbb(estimated_size(m));
-    build(m, fbb, nullptr, spent);
+    std::vector<Hole> holes;
+    build(m, fbb, nullptr, &holes);
     if (fbb.GetSize() >= kInlineLimit)
       throw Error("the model is over 2 GiB: write it in the large-model layout");
-    sink(fbb.GetBufferPointer(), fbb.GetSize());
+    const uint8_t* fb = fbb.GetBufferPointer();
+    const size_t total = fbb.GetSize();
+    std::sort(holes.begin(), holes.end(), [](const Hole& a, const Hole& b) { return a.from_end > b.from_end; });
+    size_t at = 0;
+    for (const Hole& h : holes) {
+      const size_t start = total - h.from_end, n = m.buffers[h.buffer].size();
+      sink(fb + at, start - at);
+      sink(m.buffers[h.buffer].data(), n);
+      release(h.buffer);
+      at = start + n;
+    }
+    sink(fb + at, total - at);
     return;
   }
   // Offsets depend on the flatbuffer's size, which does not depend on their values (every
@@ -239,7 +268,7 @@ void serialise(const Model& m, const WriteOptions& options, Sink&& sink,
   size_t meta_size = 0;
   {
     flatbuffers::FlatBufferBuilder probe(1 << 20);
-    build(m, probe, &ext);
+    build(m, probe, &ext, nullptr);
     meta_size = probe.GetSize();
   }
   uint64_t at = aligned(meta_size);
@@ -249,7 +278,7 @@ void serialise(const Model& m, const WriteOptions& options, Sink&& sink,
     at = aligned(at + m.buffers[i].size());
   }
   flatbuffers::FlatBufferBuilder fbb(meta_size + 1024);
-  build(m, fbb, &ext);
+  build(m, fbb, &ext, nullptr);
   if (fbb.GetSize() != meta_size) throw Error("internal: the large-model layout changed size between passes");
   if (fbb.GetSize() >= kInlineLimit) throw Error("the model's graph alone is over 2 GiB");
   static const uint8_t zeros[kAlign] = {};
@@ -260,7 +289,7 @@ void serialise(const Model& m, const WriteOptions& options, Sink&& sink,
     sink(zeros, static_cast<size_t>(ext.offset[i] - written));
     sink(m.buffers[i].data(), m.buffers[i].size());
     written = ext.offset[i] + m.buffers[i].size();
-    if (spent) std::vector<uint8_t>().swap((*spent)[i]);
+    release(i);
   }
   sink(zeros, static_cast<size_t>(aligned(written) - written));
 }
@@ -277,19 +306,203 @@ std::vector<uint8_t> write_tflite(const Model& m) { return write_tflite(m, Write
 
 namespace {
 
-void write_file(const Model& model, const std::string& path, const WriteOptions& options,
-                std::vector<std::vector<uint8_t>>* spent) {
-  util::TempOutput tmp(path);
-  {
-    std::ofstream out(tmp.path(), std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot write ({})", path, std::strerror(errno)));
-    auto sink = [&](const uint8_t* p, size_t n) {
-      out.write(reinterpret_cast<const char*>(p), static_cast<std::streamsize>(n));
-    };
-    serialise(model, options, sink, spent);  // on a throw, tmp removes the partial file
-    out.close();
-    if (!out) throw Error(fmt::format("{}: write failed", path));
+// Appends pieces to a file. Files of kDirectFrom bytes or more are written with O_DIRECT from
+// aligned staging buffers, several writes in flight: a buffered write first has the kernel find
+// and fill a fresh page of cache for every 4 KiB, which on virtual machines costs several times
+// the device write (200 MB measured: 0.5 s buffered, 0.14 s direct), and a device takes
+// parallel writes faster than one stream (4 x 50 MB: 0.13-0.17 s). Small pieces are gathered
+// either way. Where the file system refuses O_DIRECT, the file is written the ordinary way.
+class FileSink {
+ public:
+  FileSink(const std::string& path, const std::string& shown, uint64_t expected) : shown_(shown) {
+    int flags = O_WRONLY | O_TRUNC | O_CLOEXEC;
+    const char* env = std::getenv("LITECAST_DIRECT_WRITE");  // "0": page cache always (for comparisons)
+    if (expected >= kDirectFrom && !(env && std::string(env) == "0")) {
+      fd_ = ::open(path.c_str(), flags | O_DIRECT);
+      direct_ = fd_ >= 0;
+    }
+    if (fd_ < 0) fd_ = ::open(path.c_str(), flags);
+    if (fd_ < 0) throw Error(fmt::format("{}: cannot write ({})", shown_, std::strerror(errno)));
+    stages_.resize(direct_ ? kStages : 1);
+    for (Stage& st : stages_) {
+      void* p = nullptr;
+      if (posix_memalign(&p, kPage, kStage) != 0) throw std::bad_alloc();
+      st.data = static_cast<uint8_t*>(p);
+      free_.push_back(&st);
+    }
+    cur_ = take();
   }
+  ~FileSink() {
+    stop_workers();
+    if (fd_ >= 0) ::close(fd_);
+    for (Stage& st : stages_) std::free(st.data);
+  }
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
+
+  void operator()(const uint8_t* p, size_t n) {
+    if (!direct_ && n >= kStage / 4) {  // big pieces go straight from their memory
+      submit();
+      write_all(p, n, static_cast<off_t>(offset_));
+      offset_ += n;
+      return;
+    }
+    while (n) {
+      const size_t k = std::min(n, kStage - cur_->fill);
+      std::memcpy(cur_->data + cur_->fill, p, k);
+      cur_->fill += k;
+      p += k;
+      n -= k;
+      if (cur_->fill == kStage) submit();
+    }
+  }
+
+  // Writes what is staged and waits for every write; the file then has exactly the bytes given.
+  void finish() {
+    const uint64_t size = offset_ + cur_->fill;
+    if (direct_ && cur_->fill % kPage) {  // O_DIRECT writes whole blocks: pad, then cut the file back
+      const size_t padded = (cur_->fill + kPage - 1) / kPage * kPage;
+      std::memset(cur_->data + cur_->fill, 0, padded - cur_->fill);
+      cur_->fill = padded;
+    }
+    submit();
+    stop_workers();
+    if (error_) {
+      errno = error_;
+      fail();
+    }
+    if (direct_ && offset_ != size && ::ftruncate(fd_, static_cast<off_t>(size)) != 0) fail();
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail();
+  }
+
+ private:
+  static constexpr size_t kPage = 4096, kStage = size_t{8} << 20, kStages = 4;
+  static constexpr uint64_t kDirectFrom = uint64_t{16} << 20;
+
+  struct Stage {
+    uint8_t* data = nullptr;
+    size_t fill = 0;
+    uint64_t at = 0;  // file offset
+  };
+
+  // Sends the current stage on and starts a fresh one. The first direct write is made here, so
+  // that a file system without O_DIRECT support shows before any other write is in flight.
+  void submit() {
+    if (cur_->fill == 0) return;
+    Stage* st = cur_;
+    st->at = offset_;
+    offset_ += st->fill;
+    if (!direct_ || !probed_) {
+      const bool probe = direct_ && !probed_;
+      probed_ = true;
+      write_all(st->data, st->fill, static_cast<off_t>(st->at), probe);
+      st->fill = 0;
+      return;
+    }
+    if (workers_.empty())
+      for (size_t i = 0; i + 1 < kStages; ++i) workers_.emplace_back([this] { work(); });
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(st);
+    }
+    ready_.notify_one();
+    cur_ = take();
+  }
+
+  Stage* take() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [&] { return !free_.empty(); });
+    Stage* st = free_.back();
+    free_.pop_back();
+    return st;
+  }
+
+  void work() {
+    for (;;) {
+      Stage* st = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        st = queue_.front();
+        queue_.pop_front();
+      }
+      int err = 0;
+      try {
+        write_all(st->data, st->fill, static_cast<off_t>(st->at));
+      } catch (const Error&) {
+        err = errno ? errno : EIO;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (err && !error_) error_ = err;
+        st->fill = 0;
+        free_.push_back(st);
+      }
+      done_.notify_one();
+    }
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  // All n bytes at file offset `at`. A `probe` (the first direct write, made before any other is
+  // in flight) falls back to ordinary writes where the file system refuses O_DIRECT.
+  void write_all(const uint8_t* p, size_t n, off_t at, bool probe = false) {
+    while (n) {
+      ssize_t k = ::pwrite(fd_, p, n, at);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0 && probe && errno == EINVAL) {  // the file system takes no O_DIRECT after all
+        probe = false;
+        direct_ = false;
+        if (::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_DIRECT) != 0) fail();
+        continue;
+      }
+      if (k <= 0) fail();
+      p += k;
+      n -= static_cast<size_t>(k);
+      at += k;
+    }
+  }
+  [[noreturn]] void fail() const {
+    throw Error(fmt::format("{}: write failed ({})", shown_, std::strerror(errno ? errno : EIO)));
+  }
+
+  int fd_ = -1;
+  bool direct_ = false, probed_ = false;
+  std::string shown_;
+  std::vector<Stage> stages_;
+  Stage* cur_ = nullptr;
+  uint64_t offset_ = 0;  // file offset of the current stage
+  std::mutex mutex_;
+  std::condition_variable ready_, done_;
+  std::vector<Stage*> free_;
+  std::deque<Stage*> queue_;
+  std::vector<std::thread> workers_;
+  bool stopping_ = false;
+  int error_ = 0;
+};
+
+uint64_t data_bytes(const Model& m) {
+  uint64_t n = 0;
+  for (const auto& b : m.buffers) n += b.size();
+  return n;
+}
+
+void write_file(const Model& model, const std::string& path, const WriteOptions& options, std::vector<Bytes>* spent) {
+  util::TempOutput tmp(path);
+  FileSink sink(tmp.path(), path, data_bytes(model));
+  serialise(model, options, sink, spent);  // on a throw, tmp removes the partial file
+  sink.finish();
   tmp.commit();
 }
 

@@ -47,6 +47,14 @@ void release(int slot) {
 extern "C" void remove_temporaries(int sig) {
   for (Slot& s : g_slots)
     if (s.state.load() == 2) ::unlink(s.path);
+  if (sig == SIGBUS) {
+    // The model's weights are mapped from its file (graph/mapped_load.cpp): a file cut short
+    // while it is read shows as SIGBUS. One line and the usual exit status, not a crash.
+    static const char msg[] = "error: an input file was changed or cut short while litecast read it\n";
+    ssize_t ignored = ::write(2, msg, sizeof msg - 1);
+    (void)ignored;
+    ::_exit(1);
+  }
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
@@ -110,7 +118,7 @@ void install_signal_cleanup() {
   static bool done = false;
   if (done) return;
   done = true;
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGBUS}) {
     struct sigaction sa {};
     sa.sa_handler = remove_temporaries;
     sigemptyset(&sa.sa_mask);

@@ -26,10 +26,14 @@ int32_t const_rows(const litecast::Node& n, int i, int64_t first, int64_t rows, 
   if (!t.is_constant) n.decline("attention weights must be constants (freeze the model)");
   int64_t cols = t.rank() == 2 ? t.shape[1] : 1;
   if (t.rank() > 2 || t.shape[0] < first + rows) n.decline("attention weights of an unexpected shape");
-  std::vector<float> all = n.floats_of(i);
-  std::vector<float> v(all.begin() + first * cols, all.begin() + (first + rows) * cols);
+  litecast::ConstSpan<float> all = n.floats_view(i);
+  const float* from = all.data() + first * cols;
+  const size_t count = static_cast<size_t>(rows * cols);
+  std::vector<int64_t> shape = t.rank() == 2 ? std::vector<int64_t>{rows, cols} : std::vector<int64_t>{rows};
+  if (scale == 1.0f) return n.const_f32(shape, from, count);  // the rows as they are: no copy
+  std::vector<float> v(from, from + count);
   for (float& x : v) x *= scale;
-  return t.rank() == 2 ? n.const_f32({rows, cols}, v) : n.const_f32({rows}, v);
+  return n.const_f32(shape, v);
 }
 
 // x [B, T, E] -> [B, H, T, D]

@@ -32,7 +32,7 @@ struct Conv {
 
 // Weights as 4-D [d0, d1, kh, kw] floats: OIHW for convolutions, IOHW for transposed ones.
 struct Weights {
-  std::vector<float> v;
+  litecast::ConstSpan<float> v;  // the host's copy, valid while the translator runs
   int64_t d0 = 0, d1 = 0, kh = 1, kw = 1;
   float at(int64_t a, int64_t b, int64_t y, int64_t x) const {
     return v[static_cast<size_t>(((a * d1 + b) * kh + y) * kw + x)];
@@ -79,7 +79,7 @@ Weights read_weights(const litecast::Node& n) {
   litecast::TensorInfo w = n.info(kWeight);
   if (!w.is_constant) n.decline("weights must be constant");
   Weights r;
-  r.v = n.floats_of(kWeight);
+  r.v = n.floats_view(kWeight);
   r.d0 = w.shape[0];
   r.d1 = w.shape[1];
   r.kh = w.rank() == 4 ? w.shape[2] : 1;
@@ -96,10 +96,11 @@ std::vector<float> read_bias(const litecast::Node& n, int64_t channels) {
 // The filter constant. A fake-quantized weight (QAT; the host reports its quantization) keeps
 // it as an int8 filter + DEQUANTIZE, which a later pass folds into an int8 kernel. `f` holds
 // output channels [o0, o0 + shape[axis]) along `axis`.
-int32_t filter_constant(const litecast::Node& n, const std::vector<int64_t>& shape, const std::vector<float>& f,
+// `f` may point into the weight input's own elements: passed on unchanged, they are not copied.
+int32_t filter_constant(const litecast::Node& n, const std::vector<int64_t>& shape, litecast::ConstSpan<float> f,
                         int64_t o0, int32_t axis) {
   litecast::TensorInfo w = n.info(kWeight);
-  if (w.scales.empty() || (w.scales.size() > 1 && w.quantized_axis != 0)) return n.const_f32(shape, f);
+  if (w.scales.empty() || (w.scales.size() > 1 && w.quantized_axis != 0)) return n.const_f32(shape, f.data(), f.size());
   const bool per_channel = w.scales.size() > 1;
   int64_t inner = 1;
   for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
@@ -138,13 +139,20 @@ void set_window(litecast::Op& op, const Axes& a, const char* padding) {
 // CONV_2D of output channels [o0, o0 + count) of w; input channels per group = w.d1.
 int32_t conv_2d(const litecast::Node& n, int32_t x, const Weights& w, const std::vector<float>& bias, int64_t o0,
                 int64_t count, const Axes& a, const char* padding) {
-  std::vector<float> f;  // OHWI
-  for (int64_t o = o0; o < o0 + count; ++o)
-    for (int64_t y = 0; y < w.kh; ++y)
-      for (int64_t xx = 0; xx < w.kw; ++xx)
-        for (int64_t i = 0; i < w.d1; ++i) f.push_back(w.at(o, i, y, xx));
+  const size_t per_o = static_cast<size_t>(w.d1 * w.kh * w.kw);
+  litecast::ConstSpan<float> ohwi{w.v.data() + static_cast<size_t>(o0) * per_o, static_cast<size_t>(count) * per_o};
+  std::vector<float> f;
+  if (w.d1 != 1 && w.kh * w.kw != 1) {  // otherwise OIHW is already OHWI
+    f.resize(ohwi.size());
+    float* out = f.data();
+    for (int64_t o = o0; o < o0 + count; ++o)
+      for (int64_t y = 0; y < w.kh; ++y)
+        for (int64_t xx = 0; xx < w.kw; ++xx)
+          for (int64_t i = 0; i < w.d1; ++i) *out++ = w.at(o, i, y, xx);
+    ohwi = {f.data(), f.size()};
+  }
   std::vector<float> b(bias.begin() + o0, bias.begin() + o0 + count);
-  int32_t filter = filter_constant(n, {count, w.kh, w.kw, w.d1}, f, o0, 0);
+  int32_t filter = filter_constant(n, {count, w.kh, w.kw, w.d1}, ohwi, o0, 0);
   std::vector<int64_t> in = n.tensor_info(x).shape;
   int32_t y = n.add_tensor(LC_FLOAT32, {in[0], a[0].out, a[1].out, count});
   litecast::Op op = n.op(LC_OP_CONV_2D, {x, filter, n.const_f32({count}, b)}, {y});
@@ -159,7 +167,7 @@ int32_t depthwise(const litecast::Node& n, int32_t x, const Weights& w, const st
   for (int64_t y = 0; y < w.kh; ++y)
     for (int64_t xx = 0; xx < w.kw; ++xx)
       for (int64_t o = 0; o < w.d0; ++o) f.push_back(w.at(o, 0, y, xx));
-  int32_t filter = filter_constant(n, {1, w.kh, w.kw, w.d0}, f, 0, 3);
+  int32_t filter = filter_constant(n, {1, w.kh, w.kw, w.d0}, {f.data(), f.size()}, 0, 3);
   std::vector<int64_t> in = n.tensor_info(x).shape;
   int32_t y = n.add_tensor(LC_FLOAT32, {in[0], a[0].out, a[1].out, w.d0});
   litecast::Op op = n.op(LC_OP_DEPTHWISE_CONV_2D, {x, filter, n.const_f32({w.d0}, bias)}, {y});

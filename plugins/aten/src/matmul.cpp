@@ -75,7 +75,8 @@ int32_t matmul_of(const litecast::Node& n, int ia, int ib) {
   if (ta.rank() == 1) a = reshape(n, a, {1, ta.shape[0]});
   if (tb.rank() <= 2 && tb.is_constant) {
     int64_t k = tb.shape[0], cols = tb.rank() == 2 ? tb.shape[1] : 1;
-    std::vector<float> v = n.floats_of(ib), w(v.size());
+    litecast::ConstSpan<float> v = n.floats_view(ib);
+    std::vector<float> w(v.size());
     for (int64_t r = 0; r < k; ++r)
       for (int64_t c = 0; c < cols; ++c) w[static_cast<size_t>(c * k + r)] = v[static_cast<size_t>(r * cols + c)];
     return emit_fully_connected(n, a, n.const_f32({cols, k}, w), -1);

@@ -30,6 +30,19 @@
 namespace litecast {
 
 // Thrown by Node::decline: the translator does not handle this node; the next one may.
+// Read-only elements that the host owns for the rest of the translation call (Node::view).
+template <class T>
+struct ConstSpan {
+  const T* ptr = nullptr;
+  size_t count = 0;
+  const T* data() const { return ptr; }
+  size_t size() const { return count; }
+  bool empty() const { return count == 0; }
+  const T* begin() const { return ptr; }
+  const T* end() const { return ptr + count; }
+  const T& operator[](size_t i) const { return ptr[i]; }
+};
+
 struct Decline : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -195,6 +208,16 @@ class Node {
     return out;
   }
   std::vector<float> floats_of(int i, int item = -1) const { return data<float>(i, LC_FLOAT32, item); }
+  // The same without a copy, valid until the translator returns. Passing these elements (or a
+  // contiguous run of them) to add_tensor costs no copy either: the host sees its own memory.
+  template <class T>
+  ConstSpan<T> view(int i, int32_t dtype, int item = -1) const {
+    const void* p = nullptr;
+    size_t size = 0;
+    detail::check(host_->input_data(ctx_, i, item, dtype, &p, &size));
+    return ConstSpan<T>{static_cast<const T*>(p), size / sizeof(T)};
+  }
+  ConstSpan<float> floats_view(int i, int item = -1) const { return view<float>(i, LC_FLOAT32, item); }
 
   // The TFLite tensor for tensor input i (or item of a list input).
   int32_t input(int i, int item = -1) const {
@@ -231,6 +254,9 @@ class Node {
   }
   int32_t const_f32(const std::vector<int64_t>& shape, const std::vector<float>& v) const {
     return add_tensor(LC_FLOAT32, shape, v.data(), v.size() * sizeof(float));
+  }
+  int32_t const_f32(const std::vector<int64_t>& shape, const float* v, size_t count) const {
+    return add_tensor(LC_FLOAT32, shape, v, count * sizeof(float));
   }
   int32_t const_i32(const std::vector<int64_t>& shape, const std::vector<int32_t>& v) const {
     return add_tensor(LC_INT32, shape, v.data(), v.size() * sizeof(int32_t));

@@ -5,7 +5,11 @@
 #define LITECAST_TFLITE_MODEL_HPP
 
 #include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -56,10 +60,76 @@ struct Operator {
   }
 };
 
+// A buffer's bytes: owned, or a read-only view of memory that an owner object keeps alive (the
+// converter's weights stay in LibTorch's tensors this way instead of being copied). Reading
+// never copies; changing a view (vec(), assign) first copies it into owned memory. Copies of a
+// view share the owner.
+class Bytes {
+ public:
+  Bytes() = default;
+  Bytes(std::vector<uint8_t> v) : own_(std::move(v)) {}  // NOLINT(google-explicit-constructor)
+  Bytes(std::initializer_list<uint8_t> v) : own_(v) {}
+  Bytes(const uint8_t* first, const uint8_t* last) : own_(first, last) {}
+  // `size` bytes at `data`, valid for as long as `owner` lives.
+  static Bytes view(const void* data, size_t size, std::shared_ptr<const void> owner) {
+    Bytes b;
+    b.view_ = static_cast<const uint8_t*>(data);
+    b.size_ = size;
+    b.owner_ = std::move(owner);
+    return b;
+  }
+
+  const uint8_t* data() const { return owner_ ? view_ : own_.data(); }
+  size_t size() const { return owner_ ? size_ : own_.size(); }
+  bool empty() const { return size() == 0; }
+  const uint8_t* begin() const { return data(); }
+  const uint8_t* end() const { return data() + size(); }
+  uint8_t operator[](size_t i) const { return data()[i]; }
+  bool is_view() const { return owner_ != nullptr; }
+
+  // The bytes as an owned, changeable vector (a view is copied into it first).
+  std::vector<uint8_t>& vec() {
+    if (owner_) {
+      own_.assign(view_, view_ + size_);
+      drop_view();
+    }
+    return own_;
+  }
+  std::vector<uint8_t> to_vector() const { return std::vector<uint8_t>(begin(), end()); }
+  template <class It>
+  void assign(It first, It last) {
+    drop_view();
+    own_.assign(first, last);
+  }
+  // Empty, with the memory (or the view's owner) released.
+  void clear() {
+    drop_view();
+    std::vector<uint8_t>().swap(own_);
+  }
+
+  friend bool operator==(const Bytes& a, const Bytes& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  }
+  friend bool operator==(const Bytes& a, const std::vector<uint8_t>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0);
+  }
+
+ private:
+  void drop_view() {
+    owner_.reset();
+    view_ = nullptr;
+    size_ = 0;
+  }
+  std::vector<uint8_t> own_;
+  const uint8_t* view_ = nullptr;
+  size_t size_ = 0;
+  std::shared_ptr<const void> owner_;
+};
+
 struct Model {
   std::string description = "litecast";
   std::vector<Tensor> tensors;
-  std::vector<std::vector<uint8_t>> buffers{{}};  // buffer 0 is always empty
+  std::vector<Bytes> buffers = std::vector<Bytes>(1);  // buffer 0 is always empty
   std::vector<Operator> operators;
   std::vector<int32_t> inputs;
   std::vector<int32_t> outputs;
