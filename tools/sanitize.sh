@@ -38,7 +38,12 @@ if [ "$tests" = quick ]; then
              tests/unit/tflite_io_test.cpp tests/unit/op_version_test.cpp tests/unit/prune_config_test.cpp \
              tests/unit/quantize_config_test.cpp; do
     obj="$q/obj/$(echo "$src" | tr '/' '_').o"
-    if [ ! -f "$obj" ] || [ "$here/$src" -nt "$obj" ]; then clang++ "${flags[@]}" -c "$here/$src" -o "$obj"; fi
+    # Rebuilt when the source or any header it may include is newer (a changed struct in a
+    # header would otherwise link objects that disagree on its layout).
+    if [ ! -f "$obj" ] || [ "$here/$src" -nt "$obj" ] ||
+       [ -n "$(find "$here/sdk/include" "$here/host/src" -name '*.h*' -newer "$obj" -print -quit)" ]; then
+      clang++ "${flags[@]}" -c "$here/$src" -o "$obj"
+    fi
     objs+=("$obj")
   done
   clang++ "${flags[@]}" -c "$gen/schema_bfbs.cpp" -o "$q/obj/schema_bfbs.o"

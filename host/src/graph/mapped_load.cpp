@@ -76,11 +76,13 @@ void free_block(void* ctx) {
   delete b;
 }
 
-// The CPU allocator while a load runs; outside a load it only passes requests on. It stays
-// installed as long as the process, since LibTorch keeps allocator pointers in storages.
+// LibTorch's CPU allocator while a load runs. Whatever is not a record's block goes to the
+// allocator it replaced, raw allocations included. It lives as long as the process: storages
+// made during the load keep a pointer to it.
 class RecordAllocator final : public c10::Allocator {
  public:
-  explicit RecordAllocator(c10::Allocator* fallback) : fallback_(fallback) {}
+  void set_fallback(c10::Allocator* fallback) { fallback_ = fallback; }
+  c10::Allocator* fallback() const { return fallback_; }
 
   c10::DataPtr allocate(size_t n) override {
     if (n >= kMapFrom && state().active.load(std::memory_order_acquire)) {
@@ -103,12 +105,13 @@ class RecordAllocator final : public c10::Allocator {
     }
     return fallback_->allocate(n);
   }
+  c10::DeleterFnPtr raw_deleter() const override { return fallback_->raw_deleter(); }
   void copy_data(void* dest, const void* src, std::size_t count) const override {
     if (count) std::memcpy(dest, src, count);
   }
 
  private:
-  c10::Allocator* fallback_;
+  c10::Allocator* fallback_ = nullptr;
 };
 
 // The archive's bytes for LibTorch's reader, mapped into blocks of RecordAllocator that match.
@@ -156,13 +159,32 @@ class MappedReader final : public caffe2::serialize::ReadAdapterInterface {
 };
 
 RecordAllocator& record_allocator() {
-  static RecordAllocator* a = [] {
-    auto* r = new RecordAllocator(c10::GetCPUAllocator());
-    c10::SetCPUAllocator(r, 0);
-    return r;
-  }();
+  static auto* a = new RecordAllocator;
   return *a;
 }
+
+// Installs RecordAllocator for one load and puts the previous CPU allocator back after it.
+class Installed {
+ public:
+  Installed() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    c10::Allocator* current = c10::GetCPUAllocator();
+    if (current == &record_allocator()) return;  // a load in another thread installed it
+    record_allocator().set_fallback(current);
+    c10::SetCPUAllocator(&record_allocator(), 0);
+    installed_ = c10::GetCPUAllocator() == &record_allocator();  // not over a higher priority
+  }
+  ~Installed() {
+    std::lock_guard<std::mutex> lock(state().mutex);
+    if (installed_) c10::SetCPUAllocator(record_allocator().fallback(), 0);
+  }
+  Installed(const Installed&) = delete;
+  Installed& operator=(const Installed&) = delete;
+  bool active() const { return installed_; }
+
+ private:
+  bool installed_ = false;
+};
 
 // Marks the load active with the archive's records for its lifetime.
 class ActiveLoad {
@@ -201,7 +223,8 @@ torch::jit::Module load_mapped(const std::string& path, MappedLoadStats* stats) 
   MappedLoadStats local;
   MappedLoadStats& st = stats ? *stats : local;
   // Another allocator installed at a higher priority (a profiler's) wins: then this is a plain load.
-  if (&record_allocator() != c10::GetCPUAllocator()) return torch::jit::load(path);
+  Installed installed;
+  if (!installed.active()) return torch::jit::load(path);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
   struct Closer {

@@ -121,7 +121,7 @@ void build(const Model& m, flatbuffers::FlatBufferBuilder& fbb, const External* 
       fbb.ForceVectorAlignment(data.size(), sizeof(uint8_t), 16);
       uint8_t* at = nullptr;
       d = fbb.CreateUninitializedVector(data.size(), &at);
-      holes->push_back({i, static_cast<size_t>(fbb.GetBufferPointer() + fbb.GetSize() - at)});
+      holes->push_back({i, static_cast<size_t>(fbb.GetCurrentBufferPointer() + fbb.GetSize() - at)});
     }
     tfl::BufferBuilder b(fbb);
     if (d.o) b.add_data(d);
