@@ -35,6 +35,14 @@ class ModelGraph {
   std::vector<int32_t> ints(int32_t t) const;
 
   int32_t add_tensor(const std::string& name, int32_t type, const std::vector<int32_t>& shape);
+  // `bytes` become the new tensor's buffer as they are.
+  int32_t add_constant(const std::string& name, int32_t type, const std::vector<int32_t>& shape,
+                       std::vector<uint8_t>&& bytes) {
+    m_.buffers.push_back(std::move(bytes));
+    int32_t t = add_tensor(name, type, shape);
+    m_.tensors.back().buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
+    return t;
+  }
   template <class T>
   int32_t add_constant(const std::string& name, int32_t type, const std::vector<int32_t>& shape,
                        const std::vector<T>& data) {
