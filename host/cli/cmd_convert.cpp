@@ -10,11 +10,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -220,7 +221,19 @@ int cmd_convert(const std::vector<std::string>& args) {
   if (large) write_options.layout = WriteOptions::Layout::external_data;
   start = std::chrono::steady_clock::now();
   write_tflite_file(std::move(m), output, write_options);
-  if (timing) std::fprintf(stderr, "timing: %-10s %7.1f ms\n", "write", since(start));
+  if (timing) {
+    // The process's own peak (VmHWM). A parent's wait4 figure can include the parent's memory
+    // at the spawn (vfork shares it until exec), which misleads when the parent holds the model.
+    auto mib = [](const char* key) {
+      std::ifstream in("/proc/self/status");
+      std::string line;
+      while (std::getline(in, line))
+        if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + std::strlen(key)) / 1024.0;
+      return 0.0;
+    };
+    std::fprintf(stderr, "timing: %-10s %7.1f ms   rss %6.0f MiB   peak %6.0f MiB\n", "write", since(start),
+                 mib("VmRSS:"), mib("VmHWM:"));
+  }
   if (json) {
     std::cout << nlohmann::json{{"output", output},
                                 {"operators", stats.operators},
