@@ -32,7 +32,7 @@ struct Conv {
 
 // Weights as 4-D [d0, d1, kh, kw] floats: OIHW for convolutions, IOHW for transposed ones.
 struct Weights {
-  litecast::ConstSpan<float> v;  // the host's copy, valid while the translator runs
+  litecast::ConstSpan<float> v;  // the host's elements, not a copy: valid while the translator runs
   int64_t d0 = 0, d1 = 0, kh = 1, kw = 1;
   float at(int64_t a, int64_t b, int64_t y, int64_t x) const {
     return v[static_cast<size_t>(((a * d1 + b) * kh + y) * kw + x)];

@@ -29,7 +29,6 @@
 
 namespace litecast {
 
-// Thrown by Node::decline: the translator does not handle this node; the next one may.
 // Read-only elements that the host owns for the rest of the translation call (Node::view).
 template <class T>
 struct ConstSpan {
@@ -43,6 +42,7 @@ struct ConstSpan {
   const T& operator[](size_t i) const { return ptr[i]; }
 };
 
+// Thrown by Node::decline: the translator does not handle this node; the next one may.
 struct Decline : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
